@@ -1,0 +1,3 @@
+from ecobrain.cli import main
+
+main()

@@ -1,0 +1,74 @@
+"""What each role may do, as data: model label (or ``app.*``) → actions. District scope is applied separately.
+
+A grant never widens the scope: a district handler who may ``change`` enterprises changes only those in
+their districts; an enterprise user only ever sees their own enterprise.
+"""
+
+from __future__ import annotations
+
+from ecobrain.accounts.choices import Role
+
+ALL = frozenset({"view", "add", "change", "delete", "import", "export"})
+READ = frozenset({"view", "export"})
+EDIT = frozenset({"view", "add", "change", "import", "export"})
+VIEW = frozenset({"view"})
+
+REFERENCE = {"core.region": VIEW, "core.organisation": VIEW, "registry.monitoringfactor": READ}
+
+ROLE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
+    Role.SYSTEM_ADMIN: {"*": ALL},
+    Role.BUREAU_LEADER: {**REFERENCE, "registry.*": READ, "audit.objectchange": VIEW, "audit.securityevent": VIEW},
+    Role.MONITORING_STAFF: {
+        **REFERENCE,
+        "registry.station": ALL,
+        "registry.device": ALL,
+        "registry.monitoringfactor": EDIT,
+        "registry.enterprise": READ,
+        "registry.outlet": READ,
+        "registry.outletfactor": READ,
+        "registry.permit": READ,
+        "registry.permitpollutant": READ,
+    },
+    Role.ENFORCEMENT_OFFICER: {
+        **REFERENCE,
+        "registry.enterprise": EDIT,
+        "registry.contact": EDIT,
+        "registry.outlet": EDIT,
+        "registry.outletfactor": EDIT,
+        "registry.permit": EDIT,
+        "registry.permitpollutant": EDIT,
+        "registry.device": EDIT,
+        "registry.station": READ,
+    },
+    Role.DISTRICT_HANDLER: {
+        **REFERENCE,
+        "registry.enterprise": EDIT,
+        "registry.contact": EDIT,
+        "registry.outlet": EDIT,
+        "registry.outletfactor": EDIT,
+        "registry.permit": READ,
+        "registry.permitpollutant": READ,
+        "registry.device": READ,
+        "registry.station": READ,
+    },
+    Role.ENTERPRISE_USER: {
+        **REFERENCE,
+        "registry.enterprise": VIEW,
+        "registry.contact": VIEW,
+        "registry.outlet": VIEW,
+        "registry.outletfactor": VIEW,
+        "registry.permit": VIEW,
+        "registry.permitpollutant": VIEW,
+        "registry.device": VIEW,
+    },
+    Role.DATA_CONSUMER: {**REFERENCE, "registry.station": READ},
+}
+
+
+def role_allows(role: str, label: str, action: str) -> bool:
+    grants = ROLE_GRANTS.get(role, {})
+    app = label.split(".", 1)[0]
+    for key in (label, f"{app}.*", "*"):
+        if action in grants.get(key, ()):
+            return True
+    return False

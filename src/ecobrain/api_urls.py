@@ -1,0 +1,13 @@
+"""All API routes under /api/v1/: one router, each app registers its viewsets."""
+
+from rest_framework.routers import DefaultRouter
+
+from ecobrain.accounts.api.views import MeView
+from ecobrain.registry.api import register as register_registry
+
+router = DefaultRouter()
+register_registry(router)
+
+from django.urls import path  # noqa: E402
+
+urlpatterns = [path("me/", MeView.as_view(), name="api-me"), *router.urls]

@@ -1,0 +1,27 @@
+"""The `ecobrain` console command: Django's management commands plus EcoBrain's own (demo, serve, token, …)."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = list(sys.argv if argv is None else argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ecobrain.settings")
+    if len(argv) > 1 and argv[1] == "demo":
+        # The demo may generate its secret key under the data directory; production must set ECOBRAIN_SECRET_KEY.
+        os.environ["ECOBRAIN_DEMO"] = "1"
+    from ecobrain.core.env import ConfigError
+
+    try:
+        from django.core.management import execute_from_command_line
+
+        execute_from_command_line(["ecobrain", *argv[1:]])
+    except ConfigError as exc:
+        sys.stderr.write(f"ecobrain: configuration error: {exc}\n")
+        raise SystemExit(2) from None
+
+
+if __name__ == "__main__":
+    main()

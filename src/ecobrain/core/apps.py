@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_save
+
+
+class CoreConfig(AppConfig):
+    name = "ecobrain.core"
+    label = "core"
+    verbose_name = "基础"
+
+    def ready(self) -> None:
+        from ecobrain.core import geo
+        from ecobrain.core.models import Region
+
+        def _regions_changed(**kwargs):
+            geo.invalidate()
+
+        post_save.connect(_regions_changed, sender=Region, dispatch_uid="core.region.geo")
+        post_delete.connect(_regions_changed, sender=Region, dispatch_uid="core.region.geo.del")

@@ -1,0 +1,8 @@
+from django.conf import settings
+
+from ecobrain import __version__
+
+
+def site(request):
+    """Values every page template uses."""
+    return {"ECOBRAIN_VERSION": __version__, "DEBUG": settings.DEBUG}

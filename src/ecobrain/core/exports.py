@@ -1,0 +1,73 @@
+"""CSV and Excel exports of a list page's filtered rows (the same columns as the table)."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable
+from datetime import date, datetime
+from io import BytesIO
+
+from django.http import HttpResponse, StreamingHttpResponse
+from django.utils import timezone
+
+EXPORT_LIMIT = 200_000
+
+
+def _cell(value):
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, datetime):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S") if timezone.is_aware(value) else str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _filename(stem: str, ext: str) -> str:
+    return f"{stem}-{timezone.localtime():%Y%m%d-%H%M%S}.{ext}"
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def csv_response(stem: str, headers: list[str], rows: Iterable[list]) -> StreamingHttpResponse:
+    """Streams UTF-8 CSV with a BOM, so Excel on Chinese Windows opens it correctly."""
+    writer = csv.writer(_Echo())
+
+    def generate():
+        yield "\ufeff" + writer.writerow(headers)
+        for row in rows:
+            yield writer.writerow([_cell(v) for v in row])
+
+    response = StreamingHttpResponse(generate(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{_filename(stem, "csv")}"'
+    return response
+
+
+def xlsx_response(stem: str, title: str, headers: list[str], rows: Iterable[list]) -> HttpResponse:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=title[:31] or "Sheet1")
+    header_cells = []
+    for header in headers:
+        from openpyxl.cell import WriteOnlyCell
+
+        cell = WriteOnlyCell(sheet, value=header)
+        cell.font = Font(bold=True)
+        header_cells.append(cell)
+    sheet.append(header_cells)
+    for row in rows:
+        sheet.append([_cell(v) if not isinstance(v, (int, float)) or isinstance(v, bool) else v for v in row])
+    buffer = BytesIO()
+    workbook.save(buffer)
+    response = HttpResponse(
+        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{_filename(stem, "xlsx")}"'
+    return response

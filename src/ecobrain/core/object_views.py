@@ -1,0 +1,229 @@
+"""Generic object views every domain app reuses: list (search, filters, sort, pages, exports), detail,
+create/edit, delete and CSV import. Each read goes through the gate; each write checks it on the object."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import ProtectedError
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.views import View
+
+from ecobrain.core import gate
+from ecobrain.core.exports import EXPORT_LIMIT, csv_response, xlsx_response
+from ecobrain.core.tables import Table
+
+PAGE_SIZES = (25, 50, 100, 200)
+
+
+class GatedViewMixin(LoginRequiredMixin):
+    """Page views of one model: the gate decides what the user may see and do."""
+
+    model: Any = None
+    action = "view"
+    url_base = ""  # e.g. "registry:enterprise" → registry:enterprise_list, _detail, _add, _edit, _delete, _import
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not request.user.has_grant(self.model, self.action):
+            raise PermissionDenied(f"您的角色无权{gate.ACTION_NAMES.get(self.action, self.action)}{self.verbose_name()}。")
+        return super().dispatch(request, *args, **kwargs)
+
+    def verbose_name(self) -> str:
+        return str(self.model._meta.verbose_name)
+
+    def base_queryset(self, action: str | None = None):
+        return self.model.objects.restrict(self.request.user, action or self.action)
+
+    def url(self, suffix: str, *args) -> str:
+        return reverse(f"{self.url_base}_{suffix}", args=args)
+
+    def common_context(self) -> dict:
+        user = self.request.user
+        return {
+            "model_name": self.verbose_name(),
+            "url_base": self.url_base,
+            "can_add": user.has_grant(self.model, "add"),
+            "can_change": user.has_grant(self.model, "change"),
+            "can_delete": user.has_grant(self.model, "delete"),
+            "can_import": user.has_grant(self.model, "import") and bool(getattr(self, "importer_class", None)),
+            "can_export": user.has_grant(self.model, "export"),
+        }
+
+
+class ObjectListView(GatedViewMixin, View):
+    filterset_class: Any = None
+    table: Table = None
+    template_name = "core/object_list.html"
+    importer_class: Any = None  # shows the import button when set
+    export_stem = ""
+
+    def get_queryset(self):
+        queryset = self.base_queryset()
+        if self.table.select_related:
+            queryset = queryset.select_related(*self.table.select_related)
+        if self.table.prefetch_related:
+            queryset = queryset.prefetch_related(*self.table.prefetch_related)
+        return queryset
+
+    def get(self, request):
+        filterset = self.filterset_class(request.GET or None, queryset=self.get_queryset(), request=request)
+        queryset = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
+        sort, ordering = self.table.ordering_for(request.GET.get("sort"))
+        queryset = queryset.order_by(ordering, "pk")
+
+        export = request.GET.get("export")
+        if export in {"csv", "xlsx"}:
+            return self.export(queryset, export)
+
+        try:
+            per_page = int(request.GET.get("per_page", 50))
+        except ValueError:
+            per_page = 50
+        per_page = per_page if per_page in PAGE_SIZES else 50
+        page = Paginator(queryset, per_page).get_page(request.GET.get("page"))
+        columns = self.table.html_columns()
+        query = request.GET.copy()
+        for key in ("page", "export"):
+            query.pop(key, None)
+        query_without_sort = query.copy()
+        query_without_sort.pop("sort", None)
+        context = {
+            **self.common_context(),
+            "filterset": filterset,
+            "filter_errors": filterset.errors if filterset.is_bound and not filterset.is_valid() else None,
+            "page": page,
+            "columns": columns,
+            "rows": [(obj, [c.value(obj) for c in columns]) for obj in page.object_list],
+            "sort": sort,
+            "querystring": query.urlencode(),
+            "querystring_nosort": query_without_sort.urlencode(),
+            "per_page": per_page,
+            "page_sizes": PAGE_SIZES,
+        }
+        template = "core/partials/object_table.html" if request.headers.get("HX-Request") else self.template_name
+        return render(request, template, context)
+
+    def export(self, queryset, fmt: str):
+        if not self.request.user.has_grant(self.model, "export"):
+            raise PermissionDenied(f"您的角色无权导出{self.verbose_name()}。")
+        columns = self.table.export_columns()
+        headers = [str(c.header) for c in columns]
+        rows = self.table.rows(queryset[:EXPORT_LIMIT].iterator(chunk_size=2000)
+                               if not self.table.prefetch_related else queryset[:EXPORT_LIMIT], columns)
+        stem = self.export_stem or self.model._meta.model_name
+        if fmt == "csv":
+            return csv_response(stem, headers, rows)
+        return xlsx_response(stem, self.verbose_name(), headers, rows)
+
+
+class ObjectDetailView(GatedViewMixin, View):
+    template_name = ""
+
+    def get_object(self, pk):
+        try:
+            return self.base_queryset().get(pk=pk)
+        except (self.model.DoesNotExist, ValueError, TypeError):
+            raise Http404(f"{self.verbose_name()}不存在或不在您的权限范围内。") from None
+
+    def extra_context(self, obj) -> dict:
+        return {}
+
+    def get(self, request, pk):
+        from ecobrain.audit.changelog import history_for
+
+        obj = self.get_object(pk)
+        context = {
+            **self.common_context(),
+            "object": obj,
+            "object_can_change": gate.is_allowed(request.user, "change", obj),
+            "object_can_delete": gate.is_allowed(request.user, "delete", obj),
+            "history": history_for(obj)[:50],
+            **self.extra_context(obj),
+        }
+        return render(request, self.template_name or f"{self.model._meta.app_label}/{self.model._meta.model_name}_detail.html", context)
+
+
+class ObjectEditView(GatedViewMixin, View):
+    """Create (no pk) or edit (pk) one object through a ModelForm; the gate is checked on the result."""
+
+    form_class: Any = None
+    template_name = "core/object_edit.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.action = "change" if "pk" in kwargs else "add"
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_object(self, pk):
+        if pk is None:
+            return self.model()
+        try:
+            return self.base_queryset("change").get(pk=pk)
+        except (self.model.DoesNotExist, ValueError, TypeError):
+            raise Http404(f"{self.verbose_name()}不存在或不在您的权限范围内。") from None
+
+    def initial(self) -> dict:
+        return {key: value for key, value in self.request.GET.items() if key in self.form_class.base_fields}
+
+    def make_form(self, obj, data=None):
+        return self.form_class(data, instance=obj, user=self.request.user, initial=self.initial() if obj.pk is None else None)
+
+    def render_form(self, form, obj):
+        return render(
+            self.request,
+            self.template_name,
+            {**self.common_context(), "form": form, "object": obj if obj.pk else None},
+        )
+
+    def get(self, request, pk=None):
+        obj = self.get_object(pk)
+        return self.render_form(self.make_form(obj), obj)
+
+    def post(self, request, pk=None):
+        obj = self.get_object(pk)
+        form = self.make_form(obj, request.POST)
+        if form.is_valid():
+            if not gate.object_in_scope(request.user, form.instance):
+                form.add_error(None, "该对象所在区县或企业不在您的管辖范围内，不能保存。")
+            else:
+                try:
+                    with transaction.atomic():
+                        saved = form.save()
+                except ValidationError as exc:
+                    form.add_error(None, exc)
+                else:
+                    messages.success(request, f"已保存{self.verbose_name()}“{saved}”。")
+                    return HttpResponseRedirect(saved.get_absolute_url())
+        return self.render_form(form, obj)
+
+
+class ObjectDeleteView(GatedViewMixin, View):
+    action = "delete"
+    template_name = "core/object_delete.html"
+
+    def get_object(self, pk):
+        try:
+            return self.base_queryset("delete").get(pk=pk)
+        except (self.model.DoesNotExist, ValueError, TypeError):
+            raise Http404(f"{self.verbose_name()}不存在或不在您的权限范围内。") from None
+
+    def get(self, request, pk):
+        return render(request, self.template_name, {**self.common_context(), "object": self.get_object(pk)})
+
+    def post(self, request, pk):
+        obj = self.get_object(pk)
+        try:
+            with transaction.atomic():
+                obj.delete()
+        except ProtectedError as exc:
+            related = sorted({str(o._meta.verbose_name) for o in exc.protected_objects})
+            messages.error(request, f"“{obj}”仍有关联的{'、'.join(related)}，不能删除：请先删除或改挂它们。")
+            return HttpResponseRedirect(obj.get_absolute_url())
+        messages.success(request, f"已删除{self.verbose_name()}“{obj}”。")
+        return HttpResponseRedirect(self.url("list"))

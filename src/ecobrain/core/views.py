@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+import logging
+import time
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views import View
+from django.views.decorators.cache import never_cache
+
+from ecobrain import __version__
+
+logger = logging.getLogger(__name__)
+
+
+@never_cache
+def healthz(request):
+    """200 with a small status when the app and its database answer; 503 when the database does not."""
+    started = time.perf_counter()
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:  # any database failure means "not healthy", never a 500
+        logger.warning("healthz: database check failed: %s", exc)
+        return JsonResponse({"status": "error", "database": "unavailable", "version": __version__}, status=503)
+    return JsonResponse(
+        {
+            "status": "ok",
+            "database": connection.vendor,
+            "version": __version__,
+            "db_ms": round((time.perf_counter() - started) * 1000, 2),
+        }
+    )
+
+
+class HomeView(LoginRequiredMixin, View):
+    def get(self, request):
+        from ecobrain.registry.overview import registry_overview
+
+        return render(request, "core/home.html", {"overview": registry_overview(request.user)})
+
+
+def permission_denied(request, exception=None):
+    from ecobrain.accounts.choices import SecurityEventKind
+    from ecobrain.accounts.services import client_ip, record_security_event
+
+    user = request.user if getattr(request, "user", None) and request.user.is_authenticated else None
+    record_security_event(SecurityEventKind.PERMISSION_DENIED, user=user, ip=client_ip(request), path=request.path)
+    message = str(exception) if exception and str(exception) else "您没有权限访问此页面。"
+    return render(request, "403.html", {"message": message}, status=403)
+
+
+def page_not_found(request, exception=None):
+    message = str(exception) if exception and isinstance(exception.args[0] if exception.args else None, str) else ""
+    return render(request, "404.html", {"message": message or "页面不存在。"}, status=404)
+
+
+def server_error(request):
+    return render(request, "500.html", status=500)

@@ -1,0 +1,182 @@
+"""The one settings module. Every value comes from an ECOBRAIN_* environment variable (see docs/configuration.md)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ecobrain.core.env import (
+    data_dir,
+    env_bool,
+    env_int,
+    env_list,
+    env_str,
+    parse_database_url,
+    secret_key,
+)
+
+BASE_DIR = Path(__file__).resolve().parent
+DATA_DIR = data_dir()
+
+# Tests (pytest sets PYTEST_VERSION) and `ecobrain demo` may create the key under DATA_DIR; production must set it.
+_may_generate_key = bool(os.environ.get("PYTEST_VERSION")) or env_bool("ECOBRAIN_DEMO")
+SECRET_KEY = secret_key(DATA_DIR, allow_generate=_may_generate_key)
+
+DEBUG = env_bool("ECOBRAIN_DEBUG", False)
+PORT = env_int("ECOBRAIN_PORT", 8000, minimum=1, maximum=65535)
+ALLOWED_HOSTS = env_list("ECOBRAIN_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env_list("ECOBRAIN_CSRF_TRUSTED_ORIGINS", [])
+
+# Base data: which city this deployment serves (a different city is a different file, not a code change).
+CITY_BOUNDARIES = env_str("ECOBRAIN_CITY_BOUNDARIES", str(BASE_DIR / "core" / "data" / "xianyang_districts.geojson"))
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "ecobrain.core",
+    "ecobrain.accounts",
+    "ecobrain.audit",
+    "ecobrain.registry",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "ecobrain.audit.middleware.ChangeActorMiddleware",
+]
+
+ROOT_URLCONF = "ecobrain.urls"
+WSGI_APPLICATION = "ecobrain.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "ecobrain.core.context_processors.site",
+            ],
+        },
+    }
+]
+
+DATABASES = {"default": parse_database_url(env_str("ECOBRAIN_DATABASE_URL"), DATA_DIR).as_django()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["ecobrain.accounts.backends.ThrottledModelBackend"]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "core:home"
+LOGOUT_REDIRECT_URL = "accounts:login"
+
+# Login throttling: after LOGIN_MAX_FAILURES failures the account (and the client address) is locked,
+# for LOGIN_LOCK_SECONDS doubling with each further failure, up to LOGIN_LOCK_MAX_SECONDS.
+LOGIN_MAX_FAILURES = env_int("ECOBRAIN_LOGIN_MAX_FAILURES", 5, minimum=1)
+LOGIN_LOCK_SECONDS = env_int("ECOBRAIN_LOGIN_LOCK_SECONDS", 60, minimum=1)
+LOGIN_LOCK_MAX_SECONDS = env_int("ECOBRAIN_LOGIN_LOCK_MAX_SECONDS", 3600, minimum=1)
+
+# Sessions and cookies. Behind TLS set ECOBRAIN_HTTPS=1 for Secure cookies, HSTS and the proxy header.
+HTTPS = env_bool("ECOBRAIN_HTTPS", False)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = env_int("ECOBRAIN_SESSION_SECONDS", 8 * 3600, minimum=300)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_HTTPONLY = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("ECOBRAIN_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = env_int("ECOBRAIN_HSTS_SECONDS", 31536000, minimum=0)
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Asia/Shanghai"  # display; the database stores UTC (USE_TZ)
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+WHITENOISE_USE_FINDERS = True
+MEDIA_ROOT = DATA_DIR / "media"
+
+# Uploads: imports larger than this are refused with a message, never read into memory.
+MAX_UPLOAD_BYTES = env_int("ECOBRAIN_MAX_UPLOAD_BYTES", 10 * 1024 * 1024, minimum=1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES + 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "ecobrain.accounts.authentication.APITokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["ecobrain.core.api.GatePermission"],
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "ecobrain.core.api.StandardPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "ecobrain.core.api.exception_handler",
+    "DEFAULT_THROTTLE_RATES": {"anon": "60/min"},
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "EcoBrain API",
+    "DESCRIPTION": "生态环境智慧大脑 API. Authenticate with `Authorization: Token <key>` (`ecobrain token create USER`).",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
+# Device access passwords are encrypted at rest with a key derived from this (or SECRET_KEY when unset).
+FIELD_ENCRYPTION_KEY = env_str("ECOBRAIN_FIELD_ENCRYPTION_KEY", SECRET_KEY)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("ECOBRAIN_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

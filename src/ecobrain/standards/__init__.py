@@ -1,0 +1,1 @@
+"""Plain-Python implementations of the national standards EcoBrain applies. No Django imports here."""

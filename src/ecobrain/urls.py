@@ -1,0 +1,22 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+admin.site.site_header = "EcoBrain 生态环境智慧大脑 管理后台"
+admin.site.site_title = "EcoBrain"
+
+urlpatterns = [
+    path("", include("ecobrain.core.urls")),
+    path("accounts/", include("ecobrain.accounts.urls")),
+    path("registry/", include("ecobrain.registry.urls")),
+    path("audit/", include("ecobrain.audit.urls")),
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", include("ecobrain.api_urls")),
+    path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]
+
+handler403 = "ecobrain.core.views.permission_denied"
+handler404 = "ecobrain.core.views.page_not_found"
+handler500 = "ecobrain.core.views.server_error"

@@ -1,0 +1,80 @@
+"""Personas and base data shared by every test (see CONVENTIONS.md §11)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests import factories
+
+
+@pytest.fixture
+def base_data(db):
+    """Xianyang regions with boundaries, organisations and the HJ 212 factor table."""
+    return factories.load_base()
+
+
+@pytest.fixture
+def qindu(base_data):
+    return factories.region("610402")  # 秦都区
+
+
+@pytest.fixture
+def binzhou(base_data):
+    return factories.region("610482")  # 彬州市
+
+
+@pytest.fixture
+def admin_user(base_data):
+    return factories.user("admin", "system_admin", city_wide=True)
+
+
+@pytest.fixture
+def leader(base_data):
+    return factories.user("leader", "bureau_leader", city_wide=True)
+
+
+@pytest.fixture
+def monitor(base_data):
+    return factories.user("monitor", "monitoring_staff", city_wide=True)
+
+
+@pytest.fixture
+def officer(base_data):
+    return factories.user("officer", "enforcement_officer", city_wide=True)
+
+
+@pytest.fixture
+def handler(qindu):
+    """A district handler whose scope is 秦都区 only."""
+    return factories.user("handler", "district_handler", districts=[qindu])
+
+
+@pytest.fixture
+def enterprise_in_qindu(qindu):
+    return factories.enterprise(qindu, name="咸阳示范热电有限公司")
+
+
+@pytest.fixture
+def enterprise_in_binzhou(binzhou):
+    return factories.enterprise(binzhou, name="彬州示范水泥有限公司")
+
+
+@pytest.fixture
+def enterprise_user(enterprise_in_qindu):
+    return factories.user("ent", "enterprise_user", enterprise=enterprise_in_qindu)
+
+
+@pytest.fixture
+def consumer(base_data):
+    return factories.user("consumer", "data_consumer")
+
+
+@pytest.fixture
+def login(client):
+    """``login(user)`` signs the Django test client in as that persona."""
+
+    def _login(user):
+        client.force_login(user, backend="ecobrain.accounts.backends.ThrottledModelBackend")
+        return client
+
+    return _login
