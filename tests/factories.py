@@ -9,7 +9,17 @@ from ecobrain.accounts.models import User
 from ecobrain.core import geo
 from ecobrain.core.models import Region
 from ecobrain.core.services import ensure_organisations, load_regions
-from ecobrain.registry.models import Device, Enterprise, MonitoringFactor, Outlet, OutletFactor, Permit, Station
+from ecobrain.registry.models import (
+    Contact,
+    Device,
+    Enterprise,
+    MonitoringFactor,
+    Outlet,
+    OutletFactor,
+    Permit,
+    PermitPollutant,
+    Station,
+)
 from ecobrain.registry.services import load_factor_table
 from ecobrain.standards.uscc import make_credit_code
 
@@ -33,8 +43,9 @@ def point_in(district: Region) -> tuple[float, float]:
 
 
 def user(username: str, role: str, *, city_wide: bool = False, districts=(), enterprise=None) -> User:
-    obj = User.objects.create_user(username=username, password=PASSWORD, role=role, city_wide=city_wide,
-                                   enterprise=enterprise)
+    obj = User.objects.create_user(
+        username=username, password=PASSWORD, role=role, city_wide=city_wide, enterprise=enterprise
+    )
     if districts:
         obj.districts.set(districts)
     return obj
@@ -62,8 +73,14 @@ def enterprise(district: Region, *, name: str | None = None, **fields) -> Enterp
 
 def station(district: Region, *, code: str | None = None, kind: str = "air_city", **fields) -> Station:
     lon, lat = point_in(district)
-    obj = Station(code=code or f"T{next(_serial):04d}", name=fields.pop("name", "测试站"), kind=kind,
-                  longitude=lon, latitude=lat, **fields)
+    obj = Station(
+        code=code or f"T{next(_serial):04d}",
+        name=fields.pop("name", "测试站"),
+        kind=kind,
+        longitude=lon,
+        latitude=lat,
+        **fields,
+    )
     obj.full_clean()
     obj.save()
     return obj
@@ -77,18 +94,27 @@ def outlet(ent: Enterprise, *, code: str = "DA001", kind: str = "gas", **fields)
 
 
 def outlet_factor(out: Outlet, factor_code: str = "a21026", **fields) -> OutletFactor:
-    obj = OutletFactor(outlet=out, factor=MonitoringFactor.objects.get(code=factor_code),
-                       limit_value=fields.pop("limit_value", 35), standard=fields.pop("standard", "GB 13223-2011"),
-                       **fields)
+    obj = OutletFactor(
+        outlet=out,
+        factor=MonitoringFactor.objects.get(code=factor_code),
+        limit_value=fields.pop("limit_value", 35),
+        standard=fields.pop("standard", "GB 13223-2011"),
+        **fields,
+    )
     obj.full_clean()
     obj.save()
     return obj
 
 
 def permit(ent: Enterprise, *, number: str | None = None, **fields) -> Permit:
-    obj = Permit(enterprise=ent, number=number or f"{ent.credit_code}001P", category=fields.pop("category", "key"),
-                 valid_from=fields.pop("valid_from", date(2024, 1, 1)), valid_to=fields.pop("valid_to", date(2029, 1, 1)),
-                 **fields)
+    obj = Permit(
+        enterprise=ent,
+        number=number or f"{ent.credit_code}001P",
+        category=fields.pop("category", "key"),
+        valid_from=fields.pop("valid_from", date(2024, 1, 1)),
+        valid_to=fields.pop("valid_to", date(2029, 1, 1)),
+        **fields,
+    )
     obj.full_clean()
     obj.save()
     return obj
@@ -97,6 +123,31 @@ def permit(ent: Enterprise, *, number: str | None = None, **fields) -> Permit:
 def device(*, mn: str | None = None, password: str = "123456", station=None, outlet=None, **fields) -> Device:
     obj = Device(mn=mn or f"MN{next(_serial):012d}", station=station, outlet=outlet, **fields)
     obj.set_access_password(password)
+    obj.full_clean()
+    obj.save()
+    return obj
+
+
+def contact(ent: Enterprise, *, name: str = "王环保", **fields) -> Contact:
+    obj = Contact(
+        enterprise=ent,
+        name=name,
+        title=fields.pop("title", "环保专员"),
+        phone=fields.pop("phone", "13800000000"),
+        **fields,
+    )
+    obj.full_clean()
+    obj.save()
+    return obj
+
+
+def permit_pollutant(pmt: Permit, factor_code: str = "a21026", **fields) -> PermitPollutant:
+    obj = PermitPollutant(
+        permit=pmt,
+        factor=MonitoringFactor.objects.get(code=factor_code),
+        annual_cap_t=fields.pop("annual_cap_t", 12),
+        **fields,
+    )
     obj.full_clean()
     obj.save()
     return obj

@@ -24,6 +24,7 @@ SECRET_KEY = secret_key(DATA_DIR, allow_generate=_may_generate_key)
 
 DEBUG = env_bool("ECOBRAIN_DEBUG", False)
 PORT = env_int("ECOBRAIN_PORT", 8000, minimum=1, maximum=65535)
+HOST = env_str("ECOBRAIN_HOST", "127.0.0.1")
 ALLOWED_HOSTS = env_list("ECOBRAIN_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("ECOBRAIN_CSRF_TRUSTED_ORIGINS", [])
 
@@ -132,7 +133,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT = DATA_DIR / "static"  # `ecobrain collectstatic` target; whitenoise also serves from the finders
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = DATA_DIR / "media"
@@ -160,7 +162,9 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "EcoBrain API",
-    "DESCRIPTION": "生态环境智慧大脑 API. Authenticate with `Authorization: Token <key>` (`ecobrain token create USER`).",
+    "DESCRIPTION": (
+        "生态环境智慧大脑 API. Authenticate with `Authorization: Token <key>` (`ecobrain token create USER`)."
+    ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,

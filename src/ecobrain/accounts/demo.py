@@ -8,7 +8,7 @@ from ecobrain.accounts.choices import Role
 from ecobrain.accounts.models import User
 from ecobrain.core.models import Organisation, OrganisationKind, Region
 
-DEMO_PASSWORD = "ecobrain-demo"
+DEMO_PASSWORD = "ecobrain-demo"  # demo logins only; printed by `ecobrain demo`
 
 # username, display name, role, organisation code suffix, city-wide, district adcodes
 DEMO_USERS = [

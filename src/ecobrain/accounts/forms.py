@@ -25,9 +25,7 @@ class LoginForm(AuthenticationForm):
             return super().clean()
         except LoginLocked as locked:
             wait = max(1, int((locked.until - timezone.now()).total_seconds()))
-            raise forms.ValidationError(
-                f"登录失败次数过多，已临时锁定，请 {wait} 秒后再试。", code="locked"
-            ) from None
+            raise forms.ValidationError(f"登录失败次数过多，已临时锁定，请 {wait} 秒后再试。", code="locked") from None
 
 
 class TokenCreateForm(forms.Form):

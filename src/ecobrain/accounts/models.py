@@ -90,7 +90,7 @@ class User(AbstractUser):
         return "、".join(self.districts.values_list("name", flat=True)) or "无"
 
 
-TOKEN_PREFIX = "ebk"
+TOKEN_PREFIX = "ebk"  # a public prefix, not a secret
 
 
 def _hash_key(secret: str) -> str:

@@ -68,7 +68,4 @@ ROLE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
 def role_allows(role: str, label: str, action: str) -> bool:
     grants = ROLE_GRANTS.get(role, {})
     app = label.split(".", 1)[0]
-    for key in (label, f"{app}.*", "*"):
-        if action in grants.get(key, ()):
-            return True
-    return False
+    return any(action in grants.get(key, ()) for key in (label, f"{app}.*", "*"))

@@ -46,6 +46,11 @@ class ObjectChange(models.Model):
     def __str__(self) -> str:
         return f"{self.get_action_display()} {self.object_repr}"
 
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("audit:objectchange_detail", args=[self.pk])
+
     def changed_fields(self) -> list[tuple[str, object, object]]:
         """(field, before, after) for every field whose value differs."""
         before, after = self.before or {}, self.after or {}

@@ -98,7 +98,9 @@ def parse_database_url(url: str | None, default_dir: Path) -> DatabaseConfig:
     """
     sqlite_options = {"init_command": SQLITE_INIT, "transaction_mode": "IMMEDIATE", "timeout": 20}
     if not url:
-        return DatabaseConfig("django.db.backends.sqlite3", str(default_dir / "ecobrain.sqlite3"), options=sqlite_options)
+        return DatabaseConfig(
+            "django.db.backends.sqlite3", str(default_dir / "ecobrain.sqlite3"), options=sqlite_options
+        )
     parsed = urlparse(url)
     scheme = parsed.scheme.lower()
     if scheme == "sqlite":

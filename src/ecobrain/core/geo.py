@@ -94,9 +94,7 @@ def validate_coordinates(lon: float | None, lat: float | None, *, field_prefix: 
         raise ValidationError(errors)
     if locate_district_id(lon, lat) is None:
         city = _get_index().city_name or "本市"
-        raise ValidationError(
-            {lon_field: f"坐标 ({lon}, {lat}) 不在{city}辖区内：请检查经纬度（WGS84，经度在前）。"}
-        )
+        raise ValidationError({lon_field: f"坐标 ({lon}, {lat}) 不在{city}辖区内：请检查经纬度（WGS84，经度在前）。"})
 
 
 def representative_point(region) -> tuple[float, float]:

@@ -95,6 +95,10 @@ class Importer:
         """The existing object this row updates (by its natural key), or None to create one."""
         return None
 
+    def natural_key(self, row: dict[str, str]) -> tuple | None:
+        """The row's unique key (e.g. the MN), to catch two rows of one file naming the same object."""
+        return None
+
     def form_data(self, row: dict[str, str], errors: list[str]) -> dict[str, Any]:
         """Form data for the row; natural keys resolved to pks. Append messages to ``errors``."""
         return {c.name: row.get(c.name, "") for c in self.columns}
@@ -131,7 +135,9 @@ class Importer:
             else:
                 names.append(None)
         if unknown:
-            raise ImportFileError(f"第1行：不认识的列 {', '.join(unknown)}。可用的列：{', '.join(c.name for c in self.columns)}")
+            raise ImportFileError(
+                f"第1行：不认识的列 {', '.join(unknown)}。可用的列：{', '.join(c.name for c in self.columns)}"
+            )
         missing = [c.name for c in self.columns if c.required and c.name not in names]
         if missing:
             raise ImportFileError(f"第1行：缺少必填列 {', '.join(missing)}。")
@@ -159,7 +165,17 @@ class Importer:
         rows = self.parse(text)
         results: list[RowResult] = []
         with change_actor(self.user, source="import"), transaction.atomic():
+            seen: dict[tuple, int] = {}
             for line, row in rows:
+                key = self.natural_key(row)
+                if key is not None and key in seen:
+                    label = "、".join(str(part) for part in key)
+                    results.append(
+                        RowResult(line, errors=[f"与第 {seen[key]} 行重复（{label}）：同一对象只能出现一次"])
+                    )
+                    continue
+                if key is not None:
+                    seen[key] = line
                 results.append(self._import_row(line, row))
             failed = any(r.errors for r in results)
             if failed or not commit:

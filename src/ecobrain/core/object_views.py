@@ -32,7 +32,9 @@ class GatedViewMixin(LoginRequiredMixin):
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and not request.user.has_grant(self.model, self.action):
-            raise PermissionDenied(f"您的角色无权{gate.ACTION_NAMES.get(self.action, self.action)}{self.verbose_name()}。")
+            raise PermissionDenied(
+                f"您的角色无权{gate.ACTION_NAMES.get(self.action, self.action)}{self.verbose_name()}。"
+            )
         return super().dispatch(request, *args, **kwargs)
 
     def verbose_name(self) -> str:
@@ -54,7 +56,25 @@ class GatedViewMixin(LoginRequiredMixin):
             "can_delete": user.has_grant(self.model, "delete"),
             "can_import": user.has_grant(self.model, "import") and bool(getattr(self, "importer_class", None)),
             "can_export": user.has_grant(self.model, "export"),
+            "may_add": _AddGrants(user),
         }
+
+
+class _AddGrants:
+    """``may_add.outlet`` in a template: whether the user may add objects of that registry model."""
+
+    def __init__(self, user):
+        self.user = user
+
+    def __getitem__(self, model_name: str) -> bool:
+        from django.apps import apps
+
+        for app in ("registry", "core"):
+            try:
+                return self.user.has_grant(apps.get_model(app, model_name), "add")
+            except LookupError:
+                continue
+        raise KeyError(model_name)
 
 
 class ObjectListView(GatedViewMixin, View):
@@ -115,8 +135,12 @@ class ObjectListView(GatedViewMixin, View):
             raise PermissionDenied(f"您的角色无权导出{self.verbose_name()}。")
         columns = self.table.export_columns()
         headers = [str(c.header) for c in columns]
-        rows = self.table.rows(queryset[:EXPORT_LIMIT].iterator(chunk_size=2000)
-                               if not self.table.prefetch_related else queryset[:EXPORT_LIMIT], columns)
+        rows = self.table.rows(
+            queryset[:EXPORT_LIMIT].iterator(chunk_size=2000)
+            if not self.table.prefetch_related
+            else queryset[:EXPORT_LIMIT],
+            columns,
+        )
         stem = self.export_stem or self.model._meta.model_name
         if fmt == "csv":
             return csv_response(stem, headers, rows)
@@ -147,7 +171,29 @@ class ObjectDetailView(GatedViewMixin, View):
             "history": history_for(obj)[:50],
             **self.extra_context(obj),
         }
-        return render(request, self.template_name or f"{self.model._meta.app_label}/{self.model._meta.model_name}_detail.html", context)
+        meta = self.model._meta
+        templates = [self.template_name] if self.template_name else []
+        templates += [f"{meta.app_label}/{meta.model_name}_detail.html", "core/object_detail_generic.html"]
+        return render(request, templates, {**context, "fields": detail_fields(obj)})
+
+
+def detail_fields(obj) -> list[tuple[str, Any]]:
+    """(label, display value) of an object's fields, secrets and bookkeeping left out."""
+    secret = set(getattr(obj, "changelog_exclude", ()))
+    pairs = []
+    for field in obj._meta.concrete_fields:
+        if field.primary_key or field.name in secret or field.name in {"boundary"}:
+            continue
+        if field.choices:
+            value = getattr(obj, f"get_{field.name}_display")()
+        elif field.is_relation:
+            value = getattr(obj, field.name)
+        else:
+            value = getattr(obj, field.attname)
+        if isinstance(value, bool):
+            value = "是" if value else "否"
+        pairs.append((str(field.verbose_name), value))
+    return pairs
 
 
 class ObjectEditView(GatedViewMixin, View):
@@ -172,7 +218,9 @@ class ObjectEditView(GatedViewMixin, View):
         return {key: value for key, value in self.request.GET.items() if key in self.form_class.base_fields}
 
     def make_form(self, obj, data=None):
-        return self.form_class(data, instance=obj, user=self.request.user, initial=self.initial() if obj.pk is None else None)
+        return self.form_class(
+            data, instance=obj, user=self.request.user, initial=self.initial() if obj.pk is None else None
+        )
 
     def render_form(self, form, obj):
         return render(
@@ -227,3 +275,70 @@ class ObjectDeleteView(GatedViewMixin, View):
             return HttpResponseRedirect(obj.get_absolute_url())
         messages.success(request, f"已删除{self.verbose_name()}“{obj}”。")
         return HttpResponseRedirect(self.url("list"))
+
+
+class ObjectImportView(GatedViewMixin, View):
+    """Upload a CSV → preview with row-level errors → confirm; all rows or none are saved."""
+
+    action = "import"
+    importer_class: Any = None
+    template_name = "core/object_import.html"
+
+    def context(self, **extra) -> dict:
+        importer = self.importer_class(self.request.user)
+        return {**self.common_context(), "columns": importer.columns, **extra}
+
+    def get(self, request):
+        if request.GET.get("template"):
+            from django.http import HttpResponse
+
+            response = HttpResponse(
+                self.importer_class(request.user).template_csv(), content_type="text/csv; charset=utf-8"
+            )
+            response["Content-Disposition"] = (
+                f'attachment; filename="{self.model._meta.model_name}-import-template.csv"'
+            )
+            return response
+        return render(request, self.template_name, self.context())
+
+    def post(self, request):
+        from django.conf import settings
+
+        from ecobrain.core.imports import ImportFileError, decode_csv, drop_stash, read_stash, stash_upload
+
+        importer = self.importer_class(request.user)
+        token = request.POST.get("token", "")
+        confirm = request.POST.get("confirm") == "1"
+        if confirm:
+            content = read_stash(token)
+            if content is None:
+                messages.error(request, "导入文件已过期或不存在，请重新上传。")
+                return HttpResponseRedirect(self.url("import"))
+        else:
+            upload = request.FILES.get("file")
+            if upload is None:
+                return render(request, self.template_name, self.context(error="请选择要导入的 CSV 文件。"))
+            if upload.size > settings.MAX_UPLOAD_BYTES:
+                limit_mb = settings.MAX_UPLOAD_BYTES / 1024 / 1024
+                return render(
+                    request,
+                    self.template_name,
+                    self.context(
+                        error=f"文件过大（{upload.size / 1024 / 1024:.1f} MB），"
+                        f"上限为 {limit_mb:.0f} MB：请拆分后导入。"
+                    ),
+                )
+            content = upload.read()
+            token = stash_upload(content)
+        try:
+            result = importer.run(decode_csv(content), commit=confirm)
+        except ImportFileError as exc:
+            drop_stash(token)
+            return render(request, self.template_name, self.context(error=str(exc)))
+        if confirm and result.committed:
+            drop_stash(token)
+            messages.success(request, f"导入完成：新增 {result.created} 条，更新 {result.updated} 条。")
+            return HttpResponseRedirect(self.url("list"))
+        return render(
+            request, self.template_name, self.context(result=result, token=token, preview_rows=result.rows[:500])
+        )

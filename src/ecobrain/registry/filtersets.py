@@ -97,9 +97,7 @@ class ContactFilterSet(SearchFilterSet):
 class OutletFilterSet(SearchFilterSet):
     search_fields = ("code", "name", "enterprise__name", "enterprise__credit_code")
     kind = django_filters.ChoiceFilter(choices=OutletKind.choices, label="类型")
-    district = django_filters.ModelChoiceFilter(
-        field_name="enterprise__district", queryset=_districts, label="区县"
-    )
+    district = django_filters.ModelChoiceFilter(field_name="enterprise__district", queryset=_districts, label="区县")
     enterprise = django_filters.NumberFilter(field_name="enterprise_id", label="企业ID")
 
     class Meta:
@@ -119,9 +117,7 @@ class OutletFactorFilterSet(SearchFilterSet):
 class PermitFilterSet(SearchFilterSet):
     search_fields = ("number", "enterprise__name", "enterprise__credit_code", "issued_by")
     category = django_filters.ChoiceFilter(choices=PermitCategory.choices, label="管理类别")
-    district = django_filters.ModelChoiceFilter(
-        field_name="enterprise__district", queryset=_districts, label="区县"
-    )
+    district = django_filters.ModelChoiceFilter(field_name="enterprise__district", queryset=_districts, label="区县")
     valid_on = django_filters.DateFilter(method="filter_valid_on", label="在该日有效")
     expires_before = django_filters.DateFilter(field_name="valid_to", lookup_expr="lte", label="到期早于")
 

@@ -187,7 +187,9 @@ class Enterprise(LocatedModel, RegistryModel):
 class Contact(RegistryModel):
     """A contact person of an enterprise (environmental officer, legal representative, O&M provider)."""
 
-    enterprise = models.ForeignKey(Enterprise, verbose_name=_("企业"), on_delete=models.CASCADE, related_name="contacts")
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("企业"), on_delete=models.CASCADE, related_name="contacts"
+    )
     name = models.CharField(_("姓名"), max_length=64)
     title = models.CharField(_("职务"), max_length=64, blank=True)
     phone = models.CharField(_("电话"), max_length=32, blank=True)
@@ -352,7 +354,12 @@ class PermitPollutant(RegistryModel):
     permit = models.ForeignKey(Permit, verbose_name=_("许可证"), on_delete=models.CASCADE, related_name="pollutants")
     factor = models.ForeignKey(MonitoringFactor, verbose_name=_("污染物"), on_delete=models.PROTECT, related_name="+")
     annual_cap_t = models.DecimalField(
-        _("年许可排放量(t/a)"), max_digits=14, decimal_places=4, null=True, blank=True, validators=[MinValueValidator(0)]
+        _("年许可排放量(t/a)"),
+        max_digits=14,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
     )
 
     gate = GateScope(district=("permit__enterprise__district",), enterprise=("permit__enterprise",))
@@ -364,7 +371,9 @@ class PermitPollutant(RegistryModel):
         verbose_name_plural = _("许可污染物")
         constraints = [
             models.UniqueConstraint(
-                fields=["permit", "factor"], name="permit_factor_unique", violation_error_message="该许可证已有此污染物。"
+                fields=["permit", "factor"],
+                name="permit_factor_unique",
+                violation_error_message="该许可证已有此污染物。",
             )
         ]
 

@@ -39,8 +39,9 @@ def load_factor_table() -> dict[str, int]:
 
 
 @transaction.atomic
-def register_device(*, actor, mn: str, password: str, station=None, outlet=None, protocol_version: str = "2017",
-                    **fields) -> Device:
+def register_device(
+    *, actor, mn: str, password: str, station=None, outlet=None, protocol_version: str = "2017", **fields
+) -> Device:
     """Register (or re-point and re-key) a data logger by MN; validates like the form does."""
     from ecobrain.core import gate
 

@@ -36,7 +36,9 @@ class Command(BaseCommand):
                 tokens = tokens.filter(user__username=options["username"])
             for token in tokens:
                 state = "revoked" if token.revoked else ("expired" if not token.is_usable() else "active")
-                self.stdout.write(f"{token.key_id}\t{token.user.username}\t{token.name}\t{state}\t{token.created:%Y-%m-%d}")
+                self.stdout.write(
+                    f"{token.key_id}\t{token.user.username}\t{token.name}\t{state}\t{token.created:%Y-%m-%d}"
+                )
         else:
             key_id = options["key_id"].removeprefix("ebk_").split("_")[0]
             token = APIToken.objects.filter(key_id=key_id).first()

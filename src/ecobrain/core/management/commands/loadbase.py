@@ -19,5 +19,6 @@ class Command(BaseCommand):
         factors = load_factor_table()
         self.stdout.write(
             f"regions: {regions['created']} created, {regions['updated']} checked; "
-            f"organisations: {organisations['total']}; factors: {factors['created']} created, {factors['updated']} updated"
+            f"organisations: {organisations['total']}; "
+            f"factors: {factors['created']} created, {factors['updated']} updated"
         )
