@@ -7,6 +7,18 @@ import pytest
 from tests import factories
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Load the base data once into the test database; each test's transaction rolls back to it."""
+    with django_db_blocker.unblock():
+        factories.load_base()
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["tests.hashers.FastArgon2PasswordHasher"]
+
+
 @pytest.fixture
 def base_data(db):
     """Xianyang regions with boundaries, organisations and the HJ 212 factor table."""

@@ -28,10 +28,15 @@ _serial = itertools.count(1)
 
 
 def load_base():
-    load_regions()
-    ensure_organisations()
-    load_factor_table()
-    return Region.objects.get(adcode="610400")
+    """The city's base data; loaded once per test database (see conftest.django_db_setup), reloaded only
+    when a test that flushes the database (transactional_db, live_server) removed it."""
+    city = Region.objects.filter(adcode="610400").first()
+    if city is None or not MonitoringFactor.objects.exists():
+        load_regions()
+        ensure_organisations()
+        load_factor_table()
+        city = Region.objects.get(adcode="610400")
+    return city
 
 
 def region(adcode: str) -> Region:
@@ -151,3 +156,14 @@ def permit_pollutant(pmt: Permit, factor_code: str = "a21026", **fields) -> Perm
     obj.full_clean()
     obj.save()
     return obj
+
+
+def clear_base() -> None:
+    """Empty the base-data tables (inside a test's transaction) to test loading into an empty database."""
+    from ecobrain.core.models import Organisation
+
+    Organisation.objects.filter(parent__isnull=False).delete()
+    Organisation.objects.all().delete()
+    Region.objects.filter(parent__isnull=False).delete()
+    Region.objects.all().delete()
+    MonitoringFactor.objects.all().delete()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from django.utils.translation import gettext_lazy
+
 from ecobrain.core.env import (
     data_dir,
     env_bool,
@@ -158,8 +160,13 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "ecobrain.core.api.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"anon": "60/min"},
+    # Anonymous callers (schema, docs, failed authentication) are rate-limited per address.
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"anon": env_str("ECOBRAIN_API_ANON_RATE", "120/min")},
 }
+# django-filter: the empty choice of a select filter reads 全部 ("all"), translated with the page.
+FILTERS_EMPTY_CHOICE_LABEL = gettext_lazy("全部")
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "EcoBrain API",
     "DESCRIPTION": (

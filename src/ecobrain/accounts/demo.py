@@ -19,7 +19,7 @@ DEMO_USERS = [
     ("qindu", "秦都区分局办理人员", Role.DISTRICT_HANDLER, "branch:610402", False, ["610402"]),
     ("binzhou", "彬州市分局办理人员", Role.DISTRICT_HANDLER, "branch:610482", False, ["610482"]),
     ("enterprise", "企业用户", Role.ENTERPRISE_USER, None, False, []),
-    ("consumer", "数据共享用户（外部门）", Role.DATA_CONSUMER, None, False, []),
+    ("consumer", "数据共享用户（外部门）", Role.DATA_CONSUMER, None, True, []),
 ]
 
 

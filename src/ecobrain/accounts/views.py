@@ -2,9 +2,11 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views import View
 
 from ecobrain.accounts import services
+from ecobrain.accounts.choices import SecurityEventKind
 from ecobrain.accounts.forms import LoginForm, TokenCreateForm
 from ecobrain.accounts.models import APIToken
 
@@ -16,7 +18,10 @@ class LoginView(auth_views.LoginView):
 
 
 class LogoutView(auth_views.LogoutView):
-    pass
+    def post(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            services.record_security_event(SecurityEventKind.LOGOUT, user=request.user, ip=services.client_ip(request))
+        return super().post(request, *args, **kwargs)
 
 
 class ProfileView(LoginRequiredMixin, View):
@@ -34,10 +39,10 @@ class ProfileView(LoginRequiredMixin, View):
         form = TokenCreateForm(request.POST)
         if not form.is_valid():
             return self.get(request, form=form)
-        _, key = services.create_token(
+        _token, key = services.create_token(
             request.user, actor=request.user, name=form.cleaned_data["name"], days=form.cleaned_data["days"]
         )
-        messages.warning(request, "令牌只显示这一次，请立即复制保存。")
+        messages.warning(request, _("令牌只显示这一次，请立即复制保存。"))
         return self.get(request, new_key=key)
 
 
@@ -45,5 +50,5 @@ class TokenRevokeView(LoginRequiredMixin, View):
     def post(self, request, pk):
         token = get_object_or_404(APIToken, pk=pk, user=request.user)
         services.revoke_token(token, actor=request.user)
-        messages.success(request, f"已吊销令牌 {token}。")
+        messages.success(request, _("已吊销令牌 %(token)s。") % {"token": token})
         return redirect("accounts:profile")

@@ -106,16 +106,24 @@ def _pre_save(sender, instance, raw=False, **kwargs):
     if instance.pk is not None:
         old = sender._default_manager.filter(pk=instance.pk).first()
         instance._changelog_before = snapshot(old) if old is not None else None
+        # The raw secrets stay in memory only, to tell in _post_save whether one changed.
+        instance._changelog_secrets = {name: getattr(old, name) for name in instance.changelog_exclude} if old else {}
     else:
         instance._changelog_before = None
+        instance._changelog_secrets = {}
 
 
 def _post_save(sender, instance, created, raw=False, **kwargs):
     if raw:
         return
     before = getattr(instance, "_changelog_before", None)
-    record(instance, "create" if created or before is None else "update", before, snapshot(instance))
+    after = snapshot(instance)
+    for name, old_value in getattr(instance, "_changelog_secrets", {}).items():
+        if before is not None and getattr(instance, name) != old_value:
+            after[name] = "••••••（已更改）"  # a new secret is a change to log, still without its value
+    record(instance, "create" if created or before is None else "update", before, after)
     instance._changelog_before = None
+    instance._changelog_secrets = {}
 
 
 def _pre_delete(sender, instance, **kwargs):

@@ -1,5 +1,6 @@
 import django_filters
 from django.contrib.contenttypes.models import ContentType
+from django.utils.translation import gettext_lazy as _
 
 from ecobrain.accounts.choices import SecurityEventKind
 from ecobrain.audit.models import ChangeAction, ObjectChange, SecurityEvent
@@ -12,10 +13,10 @@ def _logged_types(request):
 
 class ObjectChangeFilterSet(SearchFilterSet):
     search_fields = ("object_repr", "user_name", "object_id")
-    action = django_filters.ChoiceFilter(choices=ChangeAction.choices, label="操作")
-    content_type = django_filters.ModelChoiceFilter(queryset=_logged_types, label="对象类型")
-    since = django_filters.DateFilter(field_name="time", lookup_expr="date__gte", label="起始日期")
-    until = django_filters.DateFilter(field_name="time", lookup_expr="date__lte", label="截止日期")
+    action = django_filters.ChoiceFilter(choices=ChangeAction.choices, label=_("操作"))
+    content_type = django_filters.ModelChoiceFilter(queryset=_logged_types, label=_("对象类型"), empty_label=_("全部"))
+    since = django_filters.DateFilter(field_name="time", lookup_expr="date__gte", label=_("起始日期"))
+    until = django_filters.DateFilter(field_name="time", lookup_expr="date__lte", label=_("截止日期"))
 
     class Meta:
         model = ObjectChange
@@ -24,9 +25,9 @@ class ObjectChangeFilterSet(SearchFilterSet):
 
 class SecurityEventFilterSet(SearchFilterSet):
     search_fields = ("username", "ip")
-    kind = django_filters.ChoiceFilter(choices=SecurityEventKind.choices, label="类型")
-    since = django_filters.DateFilter(field_name="time", lookup_expr="date__gte", label="起始日期")
-    until = django_filters.DateFilter(field_name="time", lookup_expr="date__lte", label="截止日期")
+    kind = django_filters.ChoiceFilter(choices=SecurityEventKind.choices, label=_("类型"))
+    since = django_filters.DateFilter(field_name="time", lookup_expr="date__gte", label=_("起始日期"))
+    until = django_filters.DateFilter(field_name="time", lookup_expr="date__lte", label=_("截止日期"))
 
     class Meta:
         model = SecurityEvent

@@ -5,19 +5,34 @@ from ecobrain.audit.models import ObjectChange, SecurityEvent
 from ecobrain.core.object_views import ObjectListView
 
 
-class ObjectChangeListView(ObjectListView):
+class LogListView(ObjectListView):
+    """A log is written by the system, never by hand: no add/import/edit links, even for the admin's "*" grant."""
+
+    def common_context(self) -> dict:
+        return {
+            **super().common_context(),
+            "can_add": False,
+            "can_import": False,
+            "can_change": False,
+            "can_delete": False,
+        }
+
+
+class ObjectChangeListView(LogListView):
     """The change log of registry objects; each row links to the object when it still exists."""
 
     model = ObjectChange
     url_base = "audit:objectchange"
+    read_only = True
     table = tables.objectchange_table
     filterset_class = filtersets.ObjectChangeFilterSet
     template_name = "audit/objectchange_list.html"
 
 
-class SecurityEventListView(ObjectListView):
+class SecurityEventListView(LogListView):
     model = SecurityEvent
     url_base = "audit:securityevent"
+    read_only = True
     table = tables.securityevent_table
     filterset_class = filtersets.SecurityEventFilterSet
     template_name = "audit/securityevent_list.html"

@@ -14,5 +14,6 @@ class CoreConfig(AppConfig):
         def _regions_changed(**kwargs):
             geo.invalidate()
 
-        post_save.connect(_regions_changed, sender=Region, dispatch_uid="core.region.geo")
-        post_delete.connect(_regions_changed, sender=Region, dispatch_uid="core.region.geo.del")
+        # weak=False: the receiver is a local function; a weak reference would let it be collected at once.
+        post_save.connect(_regions_changed, sender=Region, weak=False, dispatch_uid="core.region.geo")
+        post_delete.connect(_regions_changed, sender=Region, weak=False, dispatch_uid="core.region.geo.del")

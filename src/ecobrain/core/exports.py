@@ -9,6 +9,7 @@ from io import BytesIO
 
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 EXPORT_LIMIT = 200_000
 
@@ -17,7 +18,7 @@ def _cell(value):
     if value is None:
         return ""
     if isinstance(value, bool):
-        return "是" if value else "否"
+        return gettext("是") if value else gettext("否")
     if isinstance(value, datetime):
         return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S") if timezone.is_aware(value) else str(value)
     if isinstance(value, date):

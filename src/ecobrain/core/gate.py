@@ -16,6 +16,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext, pgettext_lazy
 
 ACTIONS = ("view", "add", "change", "delete", "import", "export")
 
@@ -124,10 +125,20 @@ def ensure_allowed(user: Any, action: str, obj: models.Model | type[models.Model
     """Raise PermissionDenied (HTTP 403) unless ``user`` may ``action`` ``obj`` (a model class: any row)."""
     if not is_allowed(user, action, obj):
         model = obj if isinstance(obj, type) else type(obj)
-        raise PermissionDenied(f"无权对{model._meta.verbose_name}执行“{ACTION_NAMES.get(action, action)}”操作。")
+        raise PermissionDenied(
+            gettext("无权对%(model)s执行“%(action)s”操作。")
+            % {"model": model._meta.verbose_name, "action": ACTION_NAMES.get(action, action)}
+        )
 
 
-ACTION_NAMES = {"view": "查看", "add": "新增", "change": "修改", "delete": "删除", "import": "导入", "export": "导出"}
+ACTION_NAMES = {
+    "view": pgettext_lazy("action", "查看"),
+    "add": pgettext_lazy("action", "新增"),
+    "change": pgettext_lazy("action", "修改"),
+    "delete": pgettext_lazy("action", "删除"),
+    "import": pgettext_lazy("action", "导入"),
+    "export": pgettext_lazy("action", "导出"),
+}
 
 
 class RestrictedQuerySet(models.QuerySet):

@@ -17,6 +17,8 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from ecobrain.core import gate
 
@@ -73,7 +75,7 @@ def decode_csv(content: bytes) -> str:
             return content.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise ImportFileError("文件编码无法识别：请另存为 UTF-8 或 GBK 编码的 CSV 文件。")
+    raise ImportFileError(_("文件编码无法识别：请另存为 UTF-8 或 GBK 编码的 CSV 文件。"))
 
 
 def _nonblank(value: str | None) -> str:
@@ -119,9 +121,9 @@ class Importer:
         try:
             header = next(reader)
         except StopIteration:
-            raise ImportFileError("文件为空：第1行应为表头。") from None
+            raise ImportFileError(_("文件为空：第1行应为表头。")) from None
         except csv.Error as exc:
-            raise ImportFileError(f"第1行：CSV 格式错误：{exc}") from None
+            raise ImportFileError(_("第1行：CSV 格式错误：%(error)s") % {"error": exc}) from None
         mapping = self.header_map()
         names = []
         unknown = []
@@ -136,11 +138,12 @@ class Importer:
                 names.append(None)
         if unknown:
             raise ImportFileError(
-                f"第1行：不认识的列 {', '.join(unknown)}。可用的列：{', '.join(c.name for c in self.columns)}"
+                _("第1行：不认识的列 %(unknown)s。可用的列：%(columns)s")
+                % {"unknown": ", ".join(unknown), "columns": ", ".join(c.name for c in self.columns)}
             )
         missing = [c.name for c in self.columns if c.required and c.name not in names]
         if missing:
-            raise ImportFileError(f"第1行：缺少必填列 {', '.join(missing)}。")
+            raise ImportFileError(_("第1行：缺少必填列 %(columns)s。") % {"columns": ", ".join(missing)})
         rows = []
         try:
             for record in reader:
@@ -148,15 +151,20 @@ class Importer:
                 if not any(cell.strip() for cell in record):
                     continue
                 if len(record) > len(names):
-                    raise ImportFileError(f"第{line}行：列数 {len(record)} 多于表头的 {len(names)} 列。")
+                    raise ImportFileError(
+                        _("第%(line)s行：列数 %(count)s 多于表头的 %(header)s 列。")
+                        % {"line": line, "count": len(record), "header": len(names)}
+                    )
                 row = {name: record[i].strip() if i < len(record) else "" for i, name in enumerate(names) if name}
                 rows.append((line, row))
                 if len(rows) > MAX_IMPORT_ROWS:
-                    raise ImportFileError(f"一次最多导入 {MAX_IMPORT_ROWS} 行：请拆分文件。")
+                    raise ImportFileError(_("一次最多导入 %(max)s 行：请拆分文件。") % {"max": MAX_IMPORT_ROWS})
         except csv.Error as exc:
-            raise ImportFileError(f"第{reader.line_num}行：CSV 格式错误：{exc}") from None
+            raise ImportFileError(
+                _("第%(line)s行：CSV 格式错误：%(error)s") % {"line": reader.line_num, "error": exc}
+            ) from None
         if not rows:
-            raise ImportFileError("文件只有表头，没有数据行。")
+            raise ImportFileError(_("文件只有表头，没有数据行。"))
         return rows
 
     def run(self, text: str, *, commit: bool) -> ImportResult:
@@ -169,10 +177,12 @@ class Importer:
             for line, row in rows:
                 key = self.natural_key(row)
                 if key is not None and key in seen:
-                    label = "、".join(str(part) for part in key)
-                    results.append(
-                        RowResult(line, errors=[f"与第 {seen[key]} 行重复（{label}）：同一对象只能出现一次"])
-                    )
+                    label = pgettext("list separator", "、").join(str(part) for part in key)
+                    message = _("与第 %(line)s 行重复（%(key)s）：同一对象只能出现一次") % {
+                        "line": seen[key],
+                        "key": label,
+                    }
+                    results.append(RowResult(line, errors=[message]))
                     continue
                 if key is not None:
                     seen[key] = line
@@ -186,7 +196,7 @@ class Importer:
         result = RowResult(line)
         missing = [c.name for c in self.columns if c.required and not _nonblank(row.get(c.name))]
         if missing:
-            result.errors.append(f"{', '.join(missing)}: 必填")
+            result.errors.append(_("%(columns)s: 必填") % {"columns": ", ".join(missing)})
             return result
         errors: list[str] = []
         try:
@@ -195,7 +205,7 @@ class Importer:
             result.errors.append(str(exc))
             return result
         if existing is not None and not gate.is_allowed(self.user, "change", existing):
-            result.errors.append(f"“{existing}”已存在，但您无权修改它。")
+            result.errors.append(_("“%(object)s”已存在，但您无权修改它。") % {"object": existing})
             return result
         data = self.form_data(row, errors)
         if errors:
@@ -209,18 +219,18 @@ class Importer:
                 result.errors.extend(f"{prefix}{message}" for message in messages)
             return result
         if not gate.object_in_scope(self.user, form.instance):
-            result.errors.append("所在区县或企业不在您的管辖范围内。")
+            result.errors.append(_("所在区县或企业不在您的管辖范围内。"))
             return result
         action = "update" if existing is not None else "create"
         if not gate.is_allowed(self.user, "add" if action == "create" else "change", type(form.instance)):
-            result.errors.append("您的角色无权新增此类对象。")
+            result.errors.append(_("您的角色无权新增此类对象。"))
             return result
         try:
             with transaction.atomic():
                 obj = form.save()
                 self.after_save(obj, row)
         except (DatabaseError, ValidationError) as exc:  # a constraint the form did not catch: report the row
-            result.errors.append(f"保存失败：{exc}")
+            result.errors.append(_("保存失败：%(error)s") % {"error": exc})
             return result
         result.action = action
         result.label = str(obj)

@@ -14,6 +14,8 @@ from django.db.models import ProtectedError
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views import View
 
 from ecobrain.core import gate
@@ -28,12 +30,14 @@ class GatedViewMixin(LoginRequiredMixin):
 
     model: Any = None
     action = "view"
+    read_only = False  # logs (change log, security events) have list pages only, whatever the grants say
     url_base = ""  # e.g. "registry:enterprise" → registry:enterprise_list, _detail, _add, _edit, _delete, _import
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and not request.user.has_grant(self.model, self.action):
             raise PermissionDenied(
-                f"您的角色无权{gate.ACTION_NAMES.get(self.action, self.action)}{self.verbose_name()}。"
+                _("您的角色无权%(action)s%(model)s。")
+                % {"action": gate.ACTION_NAMES.get(self.action, self.action), "model": self.verbose_name()}
             )
         return super().dispatch(request, *args, **kwargs)
 
@@ -48,13 +52,16 @@ class GatedViewMixin(LoginRequiredMixin):
 
     def common_context(self) -> dict:
         user = self.request.user
+        writable = not self.read_only
         return {
             "model_name": self.verbose_name(),
             "url_base": self.url_base,
-            "can_add": user.has_grant(self.model, "add"),
-            "can_change": user.has_grant(self.model, "change"),
-            "can_delete": user.has_grant(self.model, "delete"),
-            "can_import": user.has_grant(self.model, "import") and bool(getattr(self, "importer_class", None)),
+            "can_add": writable and user.has_grant(self.model, "add"),
+            "can_change": writable and user.has_grant(self.model, "change"),
+            "can_delete": writable and user.has_grant(self.model, "delete"),
+            "can_import": writable
+            and user.has_grant(self.model, "import")
+            and bool(getattr(self, "importer_class", None)),
             "can_export": user.has_grant(self.model, "export"),
             "may_add": _AddGrants(user),
         }
@@ -132,7 +139,7 @@ class ObjectListView(GatedViewMixin, View):
 
     def export(self, queryset, fmt: str):
         if not self.request.user.has_grant(self.model, "export"):
-            raise PermissionDenied(f"您的角色无权导出{self.verbose_name()}。")
+            raise PermissionDenied(_("您的角色无权导出%(model)s。") % {"model": self.verbose_name()})
         columns = self.table.export_columns()
         headers = [str(c.header) for c in columns]
         rows = self.table.rows(
@@ -154,7 +161,7 @@ class ObjectDetailView(GatedViewMixin, View):
         try:
             return self.base_queryset().get(pk=pk)
         except (self.model.DoesNotExist, ValueError, TypeError):
-            raise Http404(f"{self.verbose_name()}不存在或不在您的权限范围内。") from None
+            raise Http404(_("%(model)s不存在或不在您的权限范围内。") % {"model": self.verbose_name()}) from None
 
     def extra_context(self, obj) -> dict:
         return {}
@@ -191,7 +198,7 @@ def detail_fields(obj) -> list[tuple[str, Any]]:
         else:
             value = getattr(obj, field.attname)
         if isinstance(value, bool):
-            value = "是" if value else "否"
+            value = _("是") if value else _("否")
         pairs.append((str(field.verbose_name), value))
     return pairs
 
@@ -212,7 +219,7 @@ class ObjectEditView(GatedViewMixin, View):
         try:
             return self.base_queryset("change").get(pk=pk)
         except (self.model.DoesNotExist, ValueError, TypeError):
-            raise Http404(f"{self.verbose_name()}不存在或不在您的权限范围内。") from None
+            raise Http404(_("%(model)s不存在或不在您的权限范围内。") % {"model": self.verbose_name()}) from None
 
     def initial(self) -> dict:
         return {key: value for key, value in self.request.GET.items() if key in self.form_class.base_fields}
@@ -238,7 +245,7 @@ class ObjectEditView(GatedViewMixin, View):
         form = self.make_form(obj, request.POST)
         if form.is_valid():
             if not gate.object_in_scope(request.user, form.instance):
-                form.add_error(None, "该对象所在区县或企业不在您的管辖范围内，不能保存。")
+                form.add_error(None, _("该对象所在区县或企业不在您的管辖范围内，不能保存。"))
             else:
                 try:
                     with transaction.atomic():
@@ -246,7 +253,9 @@ class ObjectEditView(GatedViewMixin, View):
                 except ValidationError as exc:
                     form.add_error(None, exc)
                 else:
-                    messages.success(request, f"已保存{self.verbose_name()}“{saved}”。")
+                    messages.success(
+                        request, _("已保存%(model)s“%(object)s”。") % {"model": self.verbose_name(), "object": saved}
+                    )
                     return HttpResponseRedirect(saved.get_absolute_url())
         return self.render_form(form, obj)
 
@@ -259,7 +268,7 @@ class ObjectDeleteView(GatedViewMixin, View):
         try:
             return self.base_queryset("delete").get(pk=pk)
         except (self.model.DoesNotExist, ValueError, TypeError):
-            raise Http404(f"{self.verbose_name()}不存在或不在您的权限范围内。") from None
+            raise Http404(_("%(model)s不存在或不在您的权限范围内。") % {"model": self.verbose_name()}) from None
 
     def get(self, request, pk):
         return render(request, self.template_name, {**self.common_context(), "object": self.get_object(pk)})
@@ -271,9 +280,13 @@ class ObjectDeleteView(GatedViewMixin, View):
                 obj.delete()
         except ProtectedError as exc:
             related = sorted({str(o._meta.verbose_name) for o in exc.protected_objects})
-            messages.error(request, f"“{obj}”仍有关联的{'、'.join(related)}，不能删除：请先删除或改挂它们。")
+            messages.error(
+                request,
+                _("“%(object)s”仍有关联的%(related)s，不能删除：请先删除或改挂它们。")
+                % {"object": obj, "related": pgettext("list separator", "、").join(related)},
+            )
             return HttpResponseRedirect(obj.get_absolute_url())
-        messages.success(request, f"已删除{self.verbose_name()}“{obj}”。")
+        messages.success(request, _("已删除%(model)s“%(object)s”。") % {"model": self.verbose_name(), "object": obj})
         return HttpResponseRedirect(self.url("list"))
 
 
@@ -312,20 +325,20 @@ class ObjectImportView(GatedViewMixin, View):
         if confirm:
             content = read_stash(token)
             if content is None:
-                messages.error(request, "导入文件已过期或不存在，请重新上传。")
+                messages.error(request, _("导入文件已过期或不存在，请重新上传。"))
                 return HttpResponseRedirect(self.url("import"))
         else:
             upload = request.FILES.get("file")
             if upload is None:
-                return render(request, self.template_name, self.context(error="请选择要导入的 CSV 文件。"))
+                return render(request, self.template_name, self.context(error=_("请选择要导入的 CSV 文件。")))
             if upload.size > settings.MAX_UPLOAD_BYTES:
                 limit_mb = settings.MAX_UPLOAD_BYTES / 1024 / 1024
                 return render(
                     request,
                     self.template_name,
                     self.context(
-                        error=f"文件过大（{upload.size / 1024 / 1024:.1f} MB），"
-                        f"上限为 {limit_mb:.0f} MB：请拆分后导入。"
+                        error=_("文件过大（%(size).1f MB），上限为 %(limit).0f MB：请拆分后导入。")
+                        % {"size": upload.size / 1024 / 1024, "limit": limit_mb}
                     ),
                 )
             content = upload.read()
@@ -337,7 +350,11 @@ class ObjectImportView(GatedViewMixin, View):
             return render(request, self.template_name, self.context(error=str(exc)))
         if confirm and result.committed:
             drop_stash(token)
-            messages.success(request, f"导入完成：新增 {result.created} 条，更新 {result.updated} 条。")
+            messages.success(
+                request,
+                _("导入完成：新增 %(created)s 条，更新 %(updated)s 条。")
+                % {"created": result.created, "updated": result.updated},
+            )
             return HttpResponseRedirect(self.url("list"))
         return render(
             request, self.template_name, self.context(result=result, token=token, preview_rows=result.rows[:500])

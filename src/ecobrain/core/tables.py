@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import models
+from django.utils.functional import Promise
 
 
 @dataclass
@@ -14,7 +15,7 @@ class Column:
     """One column: ``accessor`` is an attribute path (``enterprise.name``) or a callable taking the row."""
 
     name: str
-    header: str
+    header: str | Promise  # often a lazy translation: render it with str()
     accessor: str | Callable[[Any], Any] | None = None
     sort: str | None = None  # ORM ordering key; None = not sortable
     link: bool = False  # render as a link to the row's detail page

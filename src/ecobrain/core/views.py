@@ -7,6 +7,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.cache import never_cache
 
@@ -49,13 +50,13 @@ def permission_denied(request, exception=None):
 
     user = request.user if getattr(request, "user", None) and request.user.is_authenticated else None
     record_security_event(SecurityEventKind.PERMISSION_DENIED, user=user, ip=client_ip(request), path=request.path)
-    message = str(exception) if exception and str(exception) else "您没有权限访问此页面。"
+    message = str(exception) if exception and str(exception) else _("您没有权限访问此页面。")
     return render(request, "403.html", {"message": message}, status=403)
 
 
 def page_not_found(request, exception=None):
     message = str(exception) if exception and isinstance(exception.args[0] if exception.args else None, str) else ""
-    return render(request, "404.html", {"message": message or "页面不存在。"}, status=404)
+    return render(request, "404.html", {"message": message or _("页面不存在。")}, status=404)
 
 
 def server_error(request):

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import django_filters
+from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from ecobrain.core.models import Region, RegionLevel
 from ecobrain.registry.choices import (
@@ -31,15 +33,34 @@ from ecobrain.registry.models import (
 )
 
 
+class YesNoWidget(django_filters.widgets.BooleanWidget):
+    """全部 / 是 / 否 (django-filter's own labels have no Simplified Chinese catalogue)."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.choices = (("", _("全部")), ("true", _("是")), ("false", _("否")))
+
+
+class YesNoFilter(django_filters.BooleanFilter):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", YesNoWidget)
+        super().__init__(*args, **kwargs)
+
+
 def _districts(request):
     return Region.objects.filter(level=RegionLevel.COUNTY)
 
 
 class SearchFilterSet(django_filters.FilterSet):
-    """Base: ``q`` matches any of ``search_fields`` (icontains)."""
+    """Base: ``q`` matches any of ``search_fields`` (icontains); boolean model fields filter 全部/是/否."""
+
+    FILTER_DEFAULTS = {
+        **django_filters.FilterSet.FILTER_DEFAULTS,
+        models.BooleanField: {"filter_class": YesNoFilter},
+    }
 
     search_fields: tuple[str, ...] = ()
-    q = django_filters.CharFilter(method="search", label="搜索")
+    q = django_filters.CharFilter(method="search", label=_("搜索"))
 
     def search(self, queryset, name, value):
         value = value.strip()
@@ -53,7 +74,7 @@ class SearchFilterSet(django_filters.FilterSet):
 
 class MonitoringFactorFilterSet(SearchFilterSet):
     search_fields = ("code", "name", "name_en", "old_code")
-    medium = django_filters.ChoiceFilter(choices=FactorMedium.choices, label="类别")
+    medium = django_filters.ChoiceFilter(choices=FactorMedium.choices, label=_("类别"))
 
     class Meta:
         model = MonitoringFactor
@@ -62,11 +83,11 @@ class MonitoringFactorFilterSet(SearchFilterSet):
 
 class StationFilterSet(SearchFilterSet):
     search_fields = ("code", "name", "address")
-    kind = django_filters.MultipleChoiceFilter(choices=StationKind.choices, label="站点类型")
-    status = django_filters.ChoiceFilter(choices=StationStatus.choices, label="状态")
-    district = django_filters.ModelChoiceFilter(queryset=_districts, label="区县")
-    factor = django_filters.CharFilter(field_name="factors__code", label="监测因子编码", distinct=True)
-    is_demo = django_filters.BooleanFilter(label="演示数据")
+    kind = django_filters.MultipleChoiceFilter(choices=StationKind.choices, label=_("站点类型"))
+    status = django_filters.ChoiceFilter(choices=StationStatus.choices, label=_("状态"))
+    district = django_filters.ModelChoiceFilter(queryset=_districts, label=_("区县"), empty_label=_("全部"))
+    factor = django_filters.CharFilter(field_name="factors__code", label=_("监测因子编码"), distinct=True)
+    is_demo = YesNoFilter(label=_("演示数据"))
 
     class Meta:
         model = Station
@@ -75,11 +96,11 @@ class StationFilterSet(SearchFilterSet):
 
 class EnterpriseFilterSet(SearchFilterSet):
     search_fields = ("name", "credit_code", "address", "legal_representative")
-    industry = django_filters.ChoiceFilter(choices=Industry.choices, label="行业类别")
-    key_unit_category = django_filters.ChoiceFilter(choices=KeyUnitCategory.choices, label="重点排污单位类别")
-    status = django_filters.ChoiceFilter(choices=EnterpriseStatus.choices, label="生产状态")
-    district = django_filters.ModelChoiceFilter(queryset=_districts, label="区县")
-    credit_code = django_filters.CharFilter(lookup_expr="iexact", label="统一社会信用代码")
+    industry = django_filters.ChoiceFilter(choices=Industry.choices, label=_("行业类别"))
+    key_unit_category = django_filters.ChoiceFilter(choices=KeyUnitCategory.choices, label=_("重点排污单位类别"))
+    status = django_filters.ChoiceFilter(choices=EnterpriseStatus.choices, label=_("生产状态"))
+    district = django_filters.ModelChoiceFilter(queryset=_districts, label=_("区县"), empty_label=_("全部"))
+    credit_code = django_filters.CharFilter(lookup_expr="iexact", label=_("统一社会信用代码"))
 
     class Meta:
         model = Enterprise
@@ -96,9 +117,11 @@ class ContactFilterSet(SearchFilterSet):
 
 class OutletFilterSet(SearchFilterSet):
     search_fields = ("code", "name", "enterprise__name", "enterprise__credit_code")
-    kind = django_filters.ChoiceFilter(choices=OutletKind.choices, label="类型")
-    district = django_filters.ModelChoiceFilter(field_name="enterprise__district", queryset=_districts, label="区县")
-    enterprise = django_filters.NumberFilter(field_name="enterprise_id", label="企业ID")
+    kind = django_filters.ChoiceFilter(choices=OutletKind.choices, label=_("类型"))
+    district = django_filters.ModelChoiceFilter(
+        field_name="enterprise__district", queryset=_districts, label=_("区县"), empty_label=_("全部")
+    )
+    enterprise = django_filters.NumberFilter(field_name="enterprise_id", label=_("企业ID"))
 
     class Meta:
         model = Outlet
@@ -107,7 +130,7 @@ class OutletFilterSet(SearchFilterSet):
 
 class OutletFactorFilterSet(SearchFilterSet):
     search_fields = ("outlet__code", "outlet__enterprise__name", "factor__code", "factor__name", "standard")
-    outlet = django_filters.NumberFilter(field_name="outlet_id", label="排放口ID")
+    outlet = django_filters.NumberFilter(field_name="outlet_id", label=_("排放口ID"))
 
     class Meta:
         model = OutletFactor
@@ -116,10 +139,12 @@ class OutletFactorFilterSet(SearchFilterSet):
 
 class PermitFilterSet(SearchFilterSet):
     search_fields = ("number", "enterprise__name", "enterprise__credit_code", "issued_by")
-    category = django_filters.ChoiceFilter(choices=PermitCategory.choices, label="管理类别")
-    district = django_filters.ModelChoiceFilter(field_name="enterprise__district", queryset=_districts, label="区县")
-    valid_on = django_filters.DateFilter(method="filter_valid_on", label="在该日有效")
-    expires_before = django_filters.DateFilter(field_name="valid_to", lookup_expr="lte", label="到期早于")
+    category = django_filters.ChoiceFilter(choices=PermitCategory.choices, label=_("管理类别"))
+    district = django_filters.ModelChoiceFilter(
+        field_name="enterprise__district", queryset=_districts, label=_("区县"), empty_label=_("全部")
+    )
+    valid_on = django_filters.DateFilter(method="filter_valid_on", label=_("在该日有效"))
+    expires_before = django_filters.DateFilter(field_name="valid_to", lookup_expr="lte", label=_("到期早于"))
 
     class Meta:
         model = Permit
@@ -131,7 +156,7 @@ class PermitFilterSet(SearchFilterSet):
 
 class PermitPollutantFilterSet(SearchFilterSet):
     search_fields = ("permit__number", "factor__code", "factor__name")
-    permit = django_filters.NumberFilter(field_name="permit_id", label="许可证ID")
+    permit = django_filters.NumberFilter(field_name="permit_id", label=_("许可证ID"))
 
     class Meta:
         model = PermitPollutant
@@ -140,12 +165,14 @@ class PermitPollutantFilterSet(SearchFilterSet):
 
 class DeviceFilterSet(SearchFilterSet):
     search_fields = ("mn", "manufacturer", "model_name", "station__name", "outlet__enterprise__name")
-    protocol_version = django_filters.ChoiceFilter(choices=ProtocolVersion.choices, label="协议版本")
-    status = django_filters.ChoiceFilter(choices=DeviceStatus.choices, label="状态")
+    protocol_version = django_filters.ChoiceFilter(choices=ProtocolVersion.choices, label=_("协议版本"))
+    status = django_filters.ChoiceFilter(choices=DeviceStatus.choices, label=_("状态"))
     target = django_filters.ChoiceFilter(
-        choices=[("station", "监测站点"), ("outlet", "排放口")], method="filter_target", label="关联对象"
+        choices=[("station", _("监测站点")), ("outlet", _("排放口"))], method="filter_target", label=_("关联对象")
     )
-    district = django_filters.ModelChoiceFilter(queryset=_districts, method="filter_district", label="区县")
+    district = django_filters.ModelChoiceFilter(
+        queryset=_districts, method="filter_district", label=_("区县"), empty_label=_("全部")
+    )
 
     class Meta:
         model = Device

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from ecobrain.core.forms import GatedModelForm
 from ecobrain.registry.models import (
@@ -70,7 +71,7 @@ class EnterpriseForm(GatedModelForm):
             "latitude",
             "district",
         ]
-        help_texts = {"district": "填写经纬度时由坐标自动确定；无坐标时手工选择。"}
+        help_texts = {"district": _("填写经纬度时由坐标自动确定；无坐标时手工选择。")}
 
     def clean_credit_code(self):
         return (self.cleaned_data.get("credit_code") or "").strip().upper()
@@ -91,7 +92,16 @@ class OutletForm(GatedModelForm):
 class OutletFactorForm(GatedModelForm):
     class Meta:
         model = OutletFactor
-        fields = ["outlet", "factor", "limit_value", "limit_unit", "limit_basis", "uses_converted_value", "standard"]
+        fields = [
+            "outlet",
+            "factor",
+            "limit_min",
+            "limit_value",
+            "limit_unit",
+            "limit_basis",
+            "uses_converted_value",
+            "standard",
+        ]
 
 
 class PermitForm(GatedModelForm):
@@ -111,11 +121,11 @@ class DeviceForm(GatedModelForm):
     """The access password is write-only: required for a new device, kept when left blank on edit."""
 
     password = forms.CharField(
-        label="访问密码 PW",
+        label=_("访问密码 PW"),
         required=False,
         strip=False,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
-        help_text="HJ 212 访问密码。不回显；修改时留空表示不变。",
+        help_text=_("HJ 212 访问密码。不回显；修改时留空表示不变。"),
     )
 
     class Meta:
@@ -146,5 +156,5 @@ class DeviceForm(GatedModelForm):
             except forms.ValidationError as exc:
                 self.add_error("password", exc.message_dict.get("password", exc.messages))
         elif not self.instance.password_encrypted and "password" not in self.errors:
-            self.add_error("password", "请设置访问密码。")
+            self.add_error("password", _("请设置访问密码。"))
         super()._post_clean()

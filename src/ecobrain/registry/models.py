@@ -68,6 +68,7 @@ class LocatedModel(models.Model):
         if self.longitude is None and self.latitude is None:
             if self.location_required:
                 raise ValidationError({"longitude": "请填写经纬度（WGS84）。"})
+            self.district_id = None  # no point, no derived district
             return
         geo.validate_coordinates(self.longitude, self.latitude)
         self.district_id = geo.locate_district_id(self.longitude, self.latitude)
@@ -269,8 +270,22 @@ class OutletFactor(RegistryModel):
 
     outlet = models.ForeignKey(Outlet, verbose_name=_("排放口"), on_delete=models.CASCADE, related_name="factor_limits")
     factor = models.ForeignKey(MonitoringFactor, verbose_name=_("监测因子"), on_delete=models.PROTECT, related_name="+")
+    limit_min = models.DecimalField(
+        _("限值下限"),
+        max_digits=12,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text=_("仅范围型限值填写，如 pH 6–9 的 6"),
+    )
     limit_value = models.DecimalField(
-        _("排放限值"), max_digits=12, decimal_places=4, null=True, blank=True, validators=[MinValueValidator(0)]
+        _("排放限值"),
+        max_digits=12,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text=_("上限；范围型限值（如 pH 6–9）填 9"),
     )
     limit_unit = models.CharField(_("限值单位"), max_length=16, blank=True)
     limit_basis = models.CharField(_("限值口径"), max_length=8, choices=LimitBasis.choices, default=LimitBasis.HOURLY)
@@ -304,8 +319,23 @@ class OutletFactor(RegistryModel):
                 raise ValidationError(
                     {"factor": f"因子 {self.factor} 不是{self.outlet.get_kind_display()}的监测因子。"}
                 )
-        if self.limit_value is not None and not self.standard:
+        if self.limit_min is not None and self.limit_value is not None and self.limit_min > self.limit_value:
+            raise ValidationError({"limit_min": f"限值下限 {self.limit_min} 大于上限 {self.limit_value}。"})
+        if (self.limit_value is not None or self.limit_min is not None) and not self.standard:
             raise ValidationError({"standard": "填写排放限值时须注明执行标准。"})
+
+    def limit_display(self) -> str:
+        """``≤ 35 mg/m³``, ``6–9`` or ``≥ 6``; empty when no limit is set."""
+        unit = f" {self.limit_unit}" if self.limit_unit else ""
+        low = f"{self.limit_min.normalize():f}" if self.limit_min is not None else None
+        high = f"{self.limit_value.normalize():f}" if self.limit_value is not None else None
+        if low and high:
+            return f"{low}–{high}{unit}"
+        if high:
+            return f"≤ {high}{unit}"
+        if low:
+            return f"≥ {low}{unit}"
+        return ""
 
 
 class Permit(RegistryModel):

@@ -1,0 +1,214 @@
+"""The English UI: the catalogue is complete and compiled, and pages follow the user's language choice.
+
+Chinese is the source language (LANGUAGE_CODE = "zh-hans"): with no preference the pages stay Chinese;
+``Accept-Language: en``, the language cookie or a POST to /i18n/setlang/ switch them to English.
+"""
+
+from __future__ import annotations
+
+import ast
+import gettext
+import re
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.utils import translation
+
+import ecobrain
+from tests import factories
+
+LOCALE_DIR = Path(ecobrain.__file__).parent / "locale"
+PO_FILE = LOCALE_DIR / "en" / "LC_MESSAGES" / "django.po"
+MO_FILE = LOCALE_DIR / "en" / "LC_MESSAGES" / "django.mo"
+
+ZH_HEADING = '<h1 class="h3 mb-0 me-auto">企业</h1>'
+EN_HEADING = '<h1 class="h3 mb-0 me-auto">Enterprise</h1>'
+
+
+@pytest.fixture(autouse=True)
+def _reset_language():
+    """A request activates its language for the thread; don't let English leak into later tests."""
+    yield
+    translation.deactivate()
+
+
+def parse_po(path: Path) -> list[dict]:
+    """The entries of a .po file: msgctxt, msgid, msgid_plural, msgstr (a list), flags; the header included."""
+    entries: list[dict] = []
+    entry: dict = {}
+    field = None
+
+    def finish():
+        if "msgid" in entry:
+            entries.append(dict(entry))
+        entry.clear()
+
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if not line:
+            finish()
+            field = None
+            continue
+        if line.startswith("#,"):
+            entry.setdefault("flags", set()).update(f.strip() for f in line[2:].split(","))
+            continue
+        if line.startswith("#"):
+            continue
+        match = re.match(r'^(msgctxt|msgid_plural|msgid|msgstr(?:\[\d+\])?)\s+(".*")$', line)
+        if match:
+            keyword, value = match.group(1), ast.literal_eval(match.group(2))
+            if keyword.startswith("msgid") and "msgstr" in entry:  # an entry without a blank line before it
+                finish()
+            if keyword.startswith("msgstr"):
+                entry.setdefault("msgstr", []).append(value)
+                field = ("msgstr", len(entry["msgstr"]) - 1)
+            else:
+                entry[keyword] = value
+                field = (keyword, None)
+            continue
+        assert line.startswith('"') and field, f"unexpected line in {path.name}: {raw!r}"
+        value = ast.literal_eval(line)
+        if field[0] == "msgstr":
+            entry["msgstr"][field[1]] += value
+        else:
+            entry[field[0]] += value
+    finish()
+    return entries
+
+
+# --- the catalogue ------------------------------------------------------------------------------
+
+
+def test_po_file_is_complete_and_not_fuzzy():
+    entries = parse_po(PO_FILE)
+    header, messages = entries[0], entries[1:]
+    assert header["msgid"] == ""
+    assert "fuzzy" not in header.get("flags", set())
+    assert "Language: en" in header["msgstr"][0]
+    assert len(messages) > 300
+    for entry in messages:
+        label = (entry.get("msgctxt"), entry["msgid"])
+        assert "fuzzy" not in entry.get("flags", set()), f"fuzzy entry: {label}"
+        assert entry.get("msgstr"), f"no msgstr: {label}"
+        expected_forms = 2 if "msgid_plural" in entry else 1
+        assert len(entry["msgstr"]) == expected_forms, f"wrong number of forms: {label}"
+        assert all(text.strip() for text in entry["msgstr"]), f"empty msgstr: {label}"
+        # English is the translation: no Chinese left in it.
+        assert not any(re.search(r"[\u4e00-\u9fff]", text) for text in entry["msgstr"]), f"untranslated: {label}"
+
+
+def test_mo_file_is_compiled_from_the_current_po():
+    """The app needs no gettext at run time: the .mo is in the tree and matches the .po message for message."""
+    assert MO_FILE.exists()
+    with MO_FILE.open("rb") as handle:
+        catalogue = gettext.GNUTranslations(handle)
+    for entry in parse_po(PO_FILE)[1:]:
+        context = entry.get("msgctxt")
+        if "msgid_plural" in entry:
+            if context:
+                compiled = [catalogue.npgettext(context, entry["msgid"], entry["msgid_plural"], n) for n in (1, 2)]
+            else:
+                compiled = [catalogue.ngettext(entry["msgid"], entry["msgid_plural"], n) for n in (1, 2)]
+            assert compiled == entry["msgstr"], f"stale .mo for {entry['msgid']!r}: run `ecobrain compilemessages`"
+        else:
+            compiled = catalogue.pgettext(context, entry["msgid"]) if context else catalogue.gettext(entry["msgid"])
+            assert compiled == entry["msgstr"][0], f"stale .mo for {entry['msgid']!r}: run `ecobrain compilemessages`"
+
+
+def test_gettext_translates_model_and_python_strings():
+    from ecobrain.core.gate import ACTION_NAMES
+    from ecobrain.registry.models import Enterprise
+    from ecobrain.registry.tables import enterprise_table
+
+    with translation.override("en"):
+        assert str(Enterprise._meta.verbose_name) == "Enterprise"
+        assert str(Enterprise._meta.get_field("credit_code").verbose_name) == "Unified social credit code"
+        assert str(ACTION_NAMES["export"]) == "export"
+        assert str(enterprise_table.columns[0].header) == "Enterprise name"
+    with translation.override("zh-hans"):
+        assert str(Enterprise._meta.verbose_name) == "企业"
+        assert str(enterprise_table.columns[0].header) == "企业名称"
+
+
+# --- pages ----------------------------------------------------------------------------------------
+
+
+def test_enterprise_list_in_english_by_accept_language(login, officer, enterprise_in_qindu):
+    response = login(officer).get("/registry/enterprises/", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert '<html lang="en">' in body
+    assert EN_HEADING in body
+    for text in ("Enterprise name", "Unified social credit code", "Search", "Reset", "Export CSV", "1 record"):
+        assert text in body, text
+    assert "One source, one file" in body and "Log out" in body
+    assert ZH_HEADING not in body
+    for chinese in ("导出 CSV", "查询", "企业名称", "一源一档", "退出登录"):
+        assert chinese not in body, chinese
+    assert "咸阳示范热电有限公司" in body  # data stays as entered
+
+
+def test_enterprise_list_in_english_by_language_cookie(login, officer, enterprise_in_qindu):
+    client = login(officer)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    body = client.get("/registry/enterprises/").content.decode()
+    assert EN_HEADING in body and "Export CSV" in body
+    assert ZH_HEADING not in body
+
+
+def test_chinese_is_the_default(login, officer, enterprise_in_qindu):
+    body = login(officer).get("/registry/enterprises/").content.decode()
+    assert '<html lang="zh-hans">' in body
+    assert ZH_HEADING in body
+    for text in ("企业名称", "统一社会信用代码", "查询", "导出 CSV", "共 1 条"):
+        assert text in body, text
+    assert "Export CSV" not in body and EN_HEADING not in body
+
+
+def test_login_page_in_english(client, db):
+    body = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Log in to Eco-Environment Smart Brain" in body
+    assert "Username" in body and "Password" in body
+    assert "登录" not in body and "用户名" not in body
+
+
+def test_login_error_in_english(client, officer):
+    response = client.post("/accounts/login/", {"username": "officer", "password": "wrong"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert "Incorrect username or password." in response.content.decode()
+
+
+def test_setlang_switches_language(login, officer, enterprise_in_qindu):
+    client = login(officer)
+    assert ZH_HEADING in client.get("/registry/enterprises/").content.decode()
+    response = client.post("/i18n/setlang/", {"language": "en", "next": "/registry/enterprises/"})
+    assert response.status_code == 302 and response["Location"] == "/registry/enterprises/"
+    assert client.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
+    body = client.get("/registry/enterprises/").content.decode()
+    assert EN_HEADING in body and "Export CSV" in body
+    client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/registry/enterprises/"})
+    assert ZH_HEADING in client.get("/registry/enterprises/").content.decode()
+
+
+def test_enterprise_detail_and_messages_in_english(login, officer, enterprise_in_qindu):
+    outlet = factories.outlet(enterprise_in_qindu)
+    factories.outlet_factor(outlet)
+    factories.permit(enterprise_in_qindu)
+    client = login(officer)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    body = client.get(enterprise_in_qindu.get_absolute_url()).content.decode()
+    for text in ("Enterprise file", "Unified social credit code", "Outlet", "Discharge permits", "Data logger"):
+        assert text in body, text
+    for chinese in ("企业档案", "统一社会信用代码", "排污许可", "数采仪"):
+        assert chinese not in body, chinese
+    missing = client.get("/registry/enterprises/999999/")
+    assert missing.status_code == 404
+    assert "not found, or outside your permitted scope" in missing.content.decode()
+
+
+def test_csv_export_headers_follow_the_language(login, officer, enterprise_in_qindu):
+    client = login(officer)
+    english = b"".join(client.get("/registry/enterprises/", {"export": "csv"}, HTTP_ACCEPT_LANGUAGE="en"))
+    chinese = b"".join(client.get("/registry/enterprises/", {"export": "csv"}))
+    assert english.decode("utf-8").startswith("\ufeffEnterprise name,Unified social credit code")
+    assert chinese.decode("utf-8").startswith("\ufeff企业名称,统一社会信用代码")
