@@ -16,7 +16,7 @@ demo: $(STAMP)
 	$(BIN)/ecobrain demo
 
 test: $(STAMP)
-	$(BIN)/pytest $(PYTEST_ARGS)
+	ECOBRAIN_DB_CONN_MAX_AGE=0 $(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

@@ -52,7 +52,8 @@ def test_sqlite_without_a_path_is_refused():
         parse_database_url("sqlite:///", Path("/unused"))
 
 
-def test_postgres_url_with_options():
+def test_postgres_url_with_options(monkeypatch):
+    monkeypatch.delenv("ECOBRAIN_DB_CONN_MAX_AGE", raising=False)
     config = parse_database_url("postgres://eco:s%40cret@db.example:5432/ecobrain?sslmode=require", Path("/unused"))
     assert config.engine == "django.db.backends.postgresql"
     assert (config.name, config.user, config.password) == ("ecobrain", "eco", "s@cret")
@@ -62,6 +63,8 @@ def test_postgres_url_with_options():
     assert django["OPTIONS"] == {"sslmode": "require"}
     assert django["CONN_MAX_AGE"] == 60
     assert django["CONN_HEALTH_CHECKS"] is True
+    monkeypatch.setenv("ECOBRAIN_DB_CONN_MAX_AGE", "0")
+    assert config.as_django()["CONN_MAX_AGE"] == 0
 
 
 def test_postgresql_scheme_without_port():

@@ -5,20 +5,7 @@ from ecobrain.audit.models import ObjectChange, SecurityEvent
 from ecobrain.core.object_views import ObjectListView
 
 
-class LogListView(ObjectListView):
-    """A log is written by the system, never by hand: no add/import/edit links, even for the admin's "*" grant."""
-
-    def common_context(self) -> dict:
-        return {
-            **super().common_context(),
-            "can_add": False,
-            "can_import": False,
-            "can_change": False,
-            "can_delete": False,
-        }
-
-
-class ObjectChangeListView(LogListView):
+class ObjectChangeListView(ObjectListView):
     """The change log of registry objects; each row links to the object when it still exists."""
 
     model = ObjectChange
@@ -29,7 +16,7 @@ class ObjectChangeListView(LogListView):
     template_name = "audit/objectchange_list.html"
 
 
-class SecurityEventListView(LogListView):
+class SecurityEventListView(ObjectListView):
     model = SecurityEvent
     url_base = "audit:securityevent"
     read_only = True

@@ -83,7 +83,9 @@ class DatabaseConfig:
             "OPTIONS": dict(self.options or {}),
         }
         if self.engine.endswith("postgresql"):
-            config["CONN_MAX_AGE"] = 60
+            # Persistent connections, 60 s by default; 0 closes each after its request (the test suite uses 0,
+            # so pytest can drop its database while live-server threads are idle).
+            config["CONN_MAX_AGE"] = env_int("ECOBRAIN_DB_CONN_MAX_AGE", 60, minimum=0)
             config["CONN_HEALTH_CHECKS"] = True
         return config
 
