@@ -331,3 +331,13 @@ def test_outlet_code_must_match_kind(login, officer, enterprise_in_qindu):
 def test_home_counts_follow_the_scope(login, handler, registry):
     body = login(handler).get("/").content.decode()
     assert "企业" in body and '<div class="eb-stat">1</div>' in body
+
+
+def test_ids_too_large_for_the_database_are_not_found(login, admin_user, registry):
+    """Found by fuzzing the API: an id past SQLite's 64-bit range raised OverflowError (a 500)."""
+    client = login(admin_user)
+    huge = "99999999999999999999999"
+    assert client.get(f"/registry/enterprises/{huge}/").status_code == 404
+    assert client.get(f"/registry/enterprises/{huge}/edit/").status_code == 404
+    response = client.get("/registry/outlets/", {"enterprise": huge})
+    assert response.status_code == 200 and "筛选条件有误" in response.content.decode()

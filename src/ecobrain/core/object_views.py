@@ -160,7 +160,7 @@ class ObjectDetailView(GatedViewMixin, View):
     def get_object(self, pk):
         try:
             return self.base_queryset().get(pk=pk)
-        except (self.model.DoesNotExist, ValueError, TypeError):
+        except (self.model.DoesNotExist, ValueError, TypeError, OverflowError):
             raise Http404(_("%(model)s不存在或不在您的权限范围内。") % {"model": self.verbose_name()}) from None
 
     def extra_context(self, obj) -> dict:
@@ -218,7 +218,7 @@ class ObjectEditView(GatedViewMixin, View):
             return self.model()
         try:
             return self.base_queryset("change").get(pk=pk)
-        except (self.model.DoesNotExist, ValueError, TypeError):
+        except (self.model.DoesNotExist, ValueError, TypeError, OverflowError):
             raise Http404(_("%(model)s不存在或不在您的权限范围内。") % {"model": self.verbose_name()}) from None
 
     def initial(self) -> dict:
@@ -267,7 +267,7 @@ class ObjectDeleteView(GatedViewMixin, View):
     def get_object(self, pk):
         try:
             return self.base_queryset("delete").get(pk=pk)
-        except (self.model.DoesNotExist, ValueError, TypeError):
+        except (self.model.DoesNotExist, ValueError, TypeError, OverflowError):
             raise Http404(_("%(model)s不存在或不在您的权限范围内。") % {"model": self.verbose_name()}) from None
 
     def get(self, request, pk):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import django_filters
+from django import forms
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -44,6 +45,20 @@ class YesNoWidget(django_filters.widgets.BooleanWidget):
 class YesNoFilter(django_filters.BooleanFilter):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("widget", YesNoWidget)
+        super().__init__(*args, **kwargs)
+
+
+MAX_ID = 2**63 - 1
+
+
+class IdFilter(django_filters.NumberFilter):
+    """A row id: a positive integer the database can hold (a huge number is a form error, not a 500)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
         super().__init__(*args, **kwargs)
 
 
@@ -121,7 +136,7 @@ class OutletFilterSet(SearchFilterSet):
     district = django_filters.ModelChoiceFilter(
         field_name="enterprise__district", queryset=_districts, label=_("区县"), empty_label=_("全部")
     )
-    enterprise = django_filters.NumberFilter(field_name="enterprise_id", label=_("企业ID"))
+    enterprise = IdFilter(field_name="enterprise_id", label=_("企业ID"))
 
     class Meta:
         model = Outlet
@@ -130,7 +145,7 @@ class OutletFilterSet(SearchFilterSet):
 
 class OutletFactorFilterSet(SearchFilterSet):
     search_fields = ("outlet__code", "outlet__enterprise__name", "factor__code", "factor__name", "standard")
-    outlet = django_filters.NumberFilter(field_name="outlet_id", label=_("排放口ID"))
+    outlet = IdFilter(field_name="outlet_id", label=_("排放口ID"))
 
     class Meta:
         model = OutletFactor
@@ -156,7 +171,7 @@ class PermitFilterSet(SearchFilterSet):
 
 class PermitPollutantFilterSet(SearchFilterSet):
     search_fields = ("permit__number", "factor__code", "factor__name")
-    permit = django_filters.NumberFilter(field_name="permit_id", label=_("许可证ID"))
+    permit = IdFilter(field_name="permit_id", label=_("许可证ID"))
 
     class Meta:
         model = PermitPollutant
