@@ -30,6 +30,11 @@ HOST = env_str("ECOBRAIN_HOST", "127.0.0.1")
 ALLOWED_HOSTS = env_list("ECOBRAIN_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("ECOBRAIN_CSRF_TRUSTED_ORIGINS", [])
 
+# Maps: no base map by default (public display in China needs an approved one). A WGS84/CGCS2000 tile
+# service, e.g. Tianditu's with the bureau's key, can be named here ({z}/{x}/{y} template).
+MAP_TILE_URL = env_str("ECOBRAIN_MAP_TILE_URL", "")
+MAP_TILE_ATTRIBUTION = env_str("ECOBRAIN_MAP_TILE_ATTRIBUTION", "")
+
 # Base data: which city this deployment serves (a different city is a different file, not a code change).
 CITY_BOUNDARIES = env_str("ECOBRAIN_CITY_BOUNDARIES", str(BASE_DIR / "core" / "data" / "xianyang_districts.geojson"))
 

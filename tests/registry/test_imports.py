@@ -168,3 +168,14 @@ def test_expired_token_asks_for_a_new_upload(login, officer, base_data):
 
 def test_enterprise_user_cannot_import(login, enterprise_user):
     assert login(enterprise_user).get("/registry/enterprises/import/").status_code == 403
+
+
+def test_template_examples_pass_the_credit_code_check():
+    """GB 32100-2015 §4: the example code users copy from the import templates must itself be valid."""
+    from ecobrain.registry import importers
+    from ecobrain.standards.uscc import is_valid_credit_code
+
+    for importer in (importers.EnterpriseImporter, importers.OutletImporter, importers.PermitImporter):
+        for column in importer.columns:
+            if "credit_code" in column.name and column.example:
+                assert is_valid_credit_code(column.example), (importer.__name__, column.example)

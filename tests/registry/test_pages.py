@@ -341,3 +341,18 @@ def test_ids_too_large_for_the_database_are_not_found(login, admin_user, registr
     assert client.get(f"/registry/enterprises/{huge}/edit/").status_code == 404
     response = client.get("/registry/outlets/", {"enterprise": huge})
     assert response.status_code == 200 and "筛选条件有误" in response.content.decode()
+
+
+def test_detail_pages_map_the_point_and_its_district(login, officer, registry, qindu):
+    client = login(officer)
+    body = client.get(registry["qindu"]["enterprise"].get_absolute_url()).content.decode()
+    assert 'class="eb-map' in body and f'data-boundary="/regions/{qindu.adcode}/boundary.geojson"' in body
+    boundary = client.get(f"/regions/{qindu.adcode}/boundary.geojson")
+    assert boundary.status_code == 200 and boundary["Content-Type"] == "application/geo+json"
+    feature = boundary.json()
+    assert feature["properties"]["name"] == "秦都区" and feature["geometry"]["type"] in {"Polygon", "MultiPolygon"}
+    assert client.get("/regions/999999/boundary.geojson").status_code == 404
+
+
+def test_boundaries_need_a_login(client, base_data):
+    assert client.get("/regions/610402/boundary.geojson").status_code == 302

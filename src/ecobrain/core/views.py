@@ -3,15 +3,17 @@ from __future__ import annotations
 import logging
 import time
 
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db import connection
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views import View
-from django.views.decorators.cache import never_cache
+from django.views.decorators.cache import cache_control, never_cache
 
 from ecobrain import __version__
+from ecobrain.core.models import Region
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +37,21 @@ def healthz(request):
             "db_ms": round((time.perf_counter() - started) * 1000, 2),
         }
     )
+
+
+@login_required
+@cache_control(private=True, max_age=3600)
+def region_boundary(request, adcode: str):
+    """A region's WGS84 boundary as a GeoJSON Feature, for the maps on detail pages."""
+    region = Region.objects.filter(adcode=adcode).exclude(boundary=None).first()
+    if region is None:
+        raise Http404(_("行政区不存在。"))
+    feature = {
+        "type": "Feature",
+        "properties": {"adcode": region.adcode, "name": region.name, "level": region.level},
+        "geometry": region.boundary,
+    }
+    return JsonResponse(feature, content_type="application/geo+json")
 
 
 class HomeView(LoginRequiredMixin, View):

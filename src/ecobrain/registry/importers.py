@@ -171,7 +171,7 @@ class EnterpriseImporter(Importer):
     form_class = forms.EnterpriseForm
     columns = [
         ImportColumn("name", "企业名称", True, "", "咸阳某某热电有限公司"),
-        ImportColumn("credit_code", "统一社会信用代码", True, "18位，校验位按 GB 32100", "91610400MA0000001A"),
+        ImportColumn("credit_code", "统一社会信用代码", True, "18位，校验位按 GB 32100", "91610400MA0000001T"),
         ImportColumn("industry", "行业类别", True, "GB/T 4754 代码（如 D4411）或中文名称", "D4411"),
         ImportColumn("key_unit_category", "重点排污单位类别", help="默认 非重点排污单位", example="air"),
         ImportColumn("status", "生产状态", help="默认 正常生产", example="operating"),
@@ -206,7 +206,7 @@ class ContactImporter(EnterpriseKeyMixin, Importer):
     model = Contact
     form_class = forms.ContactForm
     columns = [
-        ImportColumn("enterprise_credit_code", "企业统一社会信用代码", True, "", "91610400MA0000001A"),
+        ImportColumn("enterprise_credit_code", "企业统一社会信用代码", True, "", "91610400MA0000001T"),
         ImportColumn("name", "姓名", True, "", "李四"),
         ImportColumn("title", "职务", example="环保负责人"),
         ImportColumn("phone", "电话", example="029-33000000"),
@@ -233,7 +233,7 @@ class OutletImporter(EnterpriseKeyMixin, Importer):
     model = Outlet
     form_class = forms.OutletForm
     columns = [
-        ImportColumn("enterprise_credit_code", "企业统一社会信用代码", True, "", "91610400MA0000001A"),
+        ImportColumn("enterprise_credit_code", "企业统一社会信用代码", True, "", "91610400MA0000001T"),
         ImportColumn("code", "排放口编号", True, "DA001 / DW001", "DA001"),
         ImportColumn("name", "排放口名称", True, "", "1#锅炉排气筒"),
         ImportColumn("kind", "类型", True, "gas（废气）/ water（废水）", "gas"),
@@ -266,7 +266,7 @@ class OutletFactorImporter(Importer):
     model = OutletFactor
     form_class = forms.OutletFactorForm
     columns = [
-        ImportColumn("enterprise_credit_code", "企业统一社会信用代码", True, "", "91610400MA0000001A"),
+        ImportColumn("enterprise_credit_code", "企业统一社会信用代码", True, "", "91610400MA0000001T"),
         ImportColumn("outlet_code", "排放口编号", True, "", "DA001"),
         ImportColumn("factor_code", "因子编码", True, "", "a21026"),
         ImportColumn("limit_min", "限值下限", help="仅范围型限值（如 pH 的 6）", example=""),
@@ -322,8 +322,8 @@ class PermitImporter(EnterpriseKeyMixin, Importer):
     model = Permit
     form_class = forms.PermitForm
     columns = [
-        ImportColumn("enterprise_credit_code", "企业统一社会信用代码", True, "", "91610400MA0000001A"),
-        ImportColumn("number", "许可证编号", True, "", "91610400MA0000001A001P"),
+        ImportColumn("enterprise_credit_code", "企业统一社会信用代码", True, "", "91610400MA0000001T"),
+        ImportColumn("number", "许可证编号", True, "", "91610400MA0000001T001P"),
         ImportColumn(
             "category", "管理类别", True, "key（重点管理）/ simplified（简化管理）/ registration（登记管理）", "key"
         ),
@@ -350,7 +350,7 @@ class PermitPollutantImporter(Importer):
     model = PermitPollutant
     form_class = forms.PermitPollutantForm
     columns = [
-        ImportColumn("permit_number", "许可证编号", True, "", "91610400MA0000001A001P"),
+        ImportColumn("permit_number", "许可证编号", True, "", "91610400MA0000001T001P"),
         ImportColumn("factor_code", "因子编码", True, "", "a21026"),
         ImportColumn("annual_cap_t", "年许可排放量(t/a)", example="120.5"),
     ]
@@ -382,7 +382,7 @@ class DeviceImporter(Importer):
         ImportColumn("protocol_version", "协议版本", help="2005 / 2017 / 2025，默认 2017", example="2017"),
         ImportColumn("station_code", "站点编码", help="关联站点时填写", example=""),
         ImportColumn(
-            "enterprise_credit_code", "企业统一社会信用代码", help="关联排放口时填写", example="91610400MA0000001A"
+            "enterprise_credit_code", "企业统一社会信用代码", help="关联排放口时填写", example="91610400MA0000001T"
         ),
         ImportColumn("outlet_code", "排放口编号", help="关联排放口时填写", example="DA001"),
         ImportColumn("status", "状态", example="active"),
