@@ -356,3 +356,14 @@ def test_detail_pages_map_the_point_and_its_district(login, officer, registry, q
 
 def test_boundaries_need_a_login(client, base_data):
     assert client.get("/regions/610402/boundary.geojson").status_code == 302
+
+
+def test_exports_neutralise_spreadsheet_formulas(login, admin_user, qindu):
+    """OWASP CSV injection: a name starting with = must not become a formula in Excel."""
+    factories.enterprise(qindu, name='=HYPERLINK("http://evil.example","点击")')
+    client = login(admin_user)
+    text = b"".join(client.get("/registry/enterprises/", {"export": "csv"}).streaming_content).decode()
+    assert "'=HYPERLINK" in text
+    sheet = load_workbook(io.BytesIO(client.get("/registry/enterprises/", {"export": "xlsx"}).content)).active
+    names = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert '\'=HYPERLINK("http://evil.example","点击")' in names

@@ -23,7 +23,25 @@ def _cell(value):
         return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S") if timezone.is_aware(value) else str(value)
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, str):
+        return neutralise_formula(value)
     return value
+
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formula(text: str) -> str:
+    """Text a spreadsheet would run as a formula (``=HYPERLINK(…)``) gets a leading apostrophe (CSV injection).
+
+    Plain numbers such as ``-12.5`` stay as they are.
+    """
+    if text.startswith(FORMULA_PREFIXES):
+        try:
+            float(text)
+        except ValueError:
+            return "'" + text
+    return text
 
 
 def _filename(stem: str, ext: str) -> str:
