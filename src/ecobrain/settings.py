@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "ecobrain.audit",
     "ecobrain.registry",
     "ecobrain.ingest",
+    "ecobrain.assessment",
 ]
 
 MIDDLEWARE = [
