@@ -1,4 +1,4 @@
-"""Every packet in shared/reference/hj212_vectors.txt and the test vectors of standards.md §1.11.
+"""Every packet in shared/reference/hj212_vectors.txt (copied to tests/standards/data/) and standards.md §1.11.
 
 Persona: the gateway facing real data loggers — valid packets decode to the fields the sources state, and
 packets whose CRC does not match are rejected (the host would answer QnRtn=9).
@@ -13,7 +13,9 @@ import pytest
 
 from ecobrain.standards.hj212 import CRCError, decode, encode
 
-VECTORS = Path(__file__).resolve().parents[3] / "shared" / "reference" / "hj212_vectors.txt"
+# A copy of shared/reference/hj212_vectors.txt (real packets from public sources), kept with the tests so
+# the suite does not depend on where shared/ sits.
+VECTORS = Path(__file__).resolve().parent / "data" / "hj212_vectors.txt"
 
 
 def _file_vectors() -> dict[int, str]:
