@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "ecobrain.accounts",
     "ecobrain.audit",
     "ecobrain.registry",
+    "ecobrain.monitoring",
     "ecobrain.ingest",
     "ecobrain.assessment",
 ]
