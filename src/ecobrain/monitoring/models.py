@@ -1,0 +1,196 @@
+"""Time series as narrow rows (ARCHITECTURE.md decision 3) and the raw packet archive (decision 4)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from ecobrain.core.gate import GateScope, RestrictedQuerySet
+from ecobrain.monitoring.choices import QC_FLAG_LABELS, PacketOutcome, QCFlag, Resolution
+
+DEVICE_DISTRICT = ("device__station__district", "device__outlet__enterprise__district")
+DEVICE_ENTERPRISE = ("device__outlet__enterprise",)
+
+# HJ 212 numbers are at most N14.x; 14 integer digits and 6 decimals hold every value a logger sends.
+VALUE_MAX_DIGITS = 20
+VALUE_DECIMAL_PLACES = 6
+VALUE_TEXT_MAX = 32
+
+
+class Series(models.Model):
+    """One time series: a device's readings of one factor, at every resolution."""
+
+    device = models.ForeignKey(
+        "registry.Device", verbose_name=_("数采仪"), on_delete=models.PROTECT, related_name="series"
+    )
+    factor = models.ForeignKey(
+        "registry.MonitoringFactor", verbose_name=_("监测因子"), on_delete=models.PROTECT, related_name="series"
+    )
+    created = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    objects = RestrictedQuerySet.as_manager()
+    gate = GateScope(district=DEVICE_DISTRICT, enterprise=DEVICE_ENTERPRISE)
+
+    class Meta:
+        ordering = ["device_id", "factor_id"]
+        verbose_name = _("监测序列")
+        verbose_name_plural = _("监测序列")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["device", "factor"],
+                name="series_device_factor",
+                violation_error_message="该设备已有此因子序列。",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.device_id}/{self.factor_id}"
+
+
+class ObservationQuerySet(RestrictedQuerySet):
+    """Reads of one resolution table; always narrow them by series and time."""
+
+    def for_series(self, series: Series | int | list) -> ObservationQuerySet:
+        if isinstance(series, list | tuple | set | frozenset):
+            return self.filter(series_id__in=[getattr(s, "pk", s) for s in series])
+        return self.filter(series_id=getattr(series, "pk", series))
+
+    def between(self, start: datetime, end: datetime) -> ObservationQuerySet:
+        """Rows with ``start <= period_start < end`` (aware datetimes)."""
+        if start.tzinfo is None or end.tzinfo is None:
+            raise ValueError("between() needs aware datetimes")
+        return self.filter(period_start__gte=start, period_start__lt=end)
+
+
+class Observation(models.Model):
+    """Abstract: one value of a series for one period (or instant), as sent, with flags and its revision."""
+
+    series = models.ForeignKey(Series, verbose_name=_("序列"), on_delete=models.PROTECT, related_name="+")
+    period_start = models.DateTimeField(_("时段起始"))
+    value = models.DecimalField(
+        _("数值"), max_digits=VALUE_MAX_DIGITS, decimal_places=VALUE_DECIMAL_PLACES, null=True, blank=True
+    )
+    value_text = models.CharField(_("原始数值"), max_length=VALUE_TEXT_MAX, blank=True)
+    stats = models.JSONField(_("其他统计"), default=dict, blank=True)
+    device_flag = models.CharField(_("数据标记"), max_length=8, blank=True)
+    qc_flags = models.PositiveSmallIntegerField(_("质控标记"), default=0)
+    revision = models.PositiveIntegerField(_("修订次数"), default=1)
+    received_at = models.DateTimeField(_("接收时间"))
+
+    objects = ObservationQuerySet.as_manager()
+    gate = GateScope(
+        district=tuple(f"series__{path}" for path in DEVICE_DISTRICT),
+        enterprise=tuple(f"series__{path}" for path in DEVICE_ENTERPRISE),
+    )
+    resolution: str = ""
+
+    class Meta:
+        abstract = True
+        ordering = ["series_id", "period_start"]
+
+    def __str__(self) -> str:
+        return f"{self.series_id}@{self.period_start.isoformat()}={self.value_text}"
+
+    def qc_flag_labels(self) -> list[str]:
+        return [str(label) for flag, label in QC_FLAG_LABELS.items() if self.qc_flags & flag]
+
+    def has_qc_flag(self, flag: QCFlag) -> bool:
+        return bool(self.qc_flags & flag)
+
+
+def _unique(table: str) -> list[models.UniqueConstraint]:
+    return [models.UniqueConstraint(fields=["series", "period_start"], name=f"{table}_series_period")]
+
+
+class RealtimeObservation(Observation):
+    """A real-time value (CN 2011): period_start is the sampling instant."""
+
+    resolution = Resolution.REALTIME
+
+    class Meta(Observation.Meta):
+        verbose_name = _("实时数据")
+        verbose_name_plural = _("实时数据")
+        constraints = _unique("obs_realtime")
+
+
+class MinuteObservation(Observation):
+    """A minute value (CN 2051), keyed by the start of its interval."""
+
+    resolution = Resolution.MINUTE
+
+    class Meta(Observation.Meta):
+        verbose_name = _("分钟数据")
+        verbose_name_plural = _("分钟数据")
+        constraints = _unique("obs_minute")
+
+
+class HourObservation(Observation):
+    """An hourly value (CN 2061), keyed by the start of its hour."""
+
+    resolution = Resolution.HOUR
+
+    class Meta(Observation.Meta):
+        verbose_name = _("小时数据")
+        verbose_name_plural = _("小时数据")
+        constraints = _unique("obs_hour")
+
+
+class DayObservation(Observation):
+    """A daily value (CN 2031), keyed by the start of its day (00:00 China time, stored in UTC)."""
+
+    resolution = Resolution.DAY
+
+    class Meta(Observation.Meta):
+        verbose_name = _("日数据")
+        verbose_name_plural = _("日数据")
+        constraints = _unique("obs_day")
+
+
+OBSERVATION_MODELS: dict[str, type[Observation]] = {
+    Resolution.REALTIME: RealtimeObservation,
+    Resolution.MINUTE: MinuteObservation,
+    Resolution.HOUR: HourObservation,
+    Resolution.DAY: DayObservation,
+}
+
+
+class ArchivedPacket(models.Model):
+    """A raw frame as received, valid or not, with what became of it (data can be re-derived from here)."""
+
+    raw = models.BinaryField(_("原始报文"))
+    received_at = models.DateTimeField(_("接收时间"))
+    peer = models.CharField(_("来源地址"), max_length=64, blank=True)
+    mn = models.CharField(_("MN"), max_length=64, blank=True)
+    cn = models.CharField(_("命令编码"), max_length=8, blank=True)
+    qn = models.CharField(_("请求编码"), max_length=20, blank=True)
+    device = models.ForeignKey(
+        "registry.Device",
+        verbose_name=_("数采仪"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="archived_packets",
+    )
+    outcome = models.CharField(_("处理结果"), max_length=16, choices=PacketOutcome.choices)
+    detail = models.TextField(_("说明"), blank=True)
+    values_stored = models.PositiveIntegerField(_("入库数值数"), default=0)
+
+    objects = RestrictedQuerySet.as_manager()
+    gate = GateScope(district=DEVICE_DISTRICT, enterprise=DEVICE_ENTERPRISE)
+
+    class Meta:
+        ordering = ["-received_at"]
+        verbose_name = _("原始报文")
+        verbose_name_plural = _("原始报文")
+        indexes = [
+            models.Index(fields=["mn", "received_at"], name="archive_mn_received"),
+            models.Index(fields=["received_at"], name="archive_received"),  # retention sweeps
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.mn or '?'} {self.cn or '?'} {self.outcome}"
+
+    def raw_text(self) -> str:
+        return bytes(self.raw).decode("utf-8", "replace")

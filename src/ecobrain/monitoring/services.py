@@ -1,0 +1,157 @@
+"""Writes to the time-series store: bulk, idempotent upserts keyed by (series, period start)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import ROUND_HALF_EVEN, Decimal
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from ecobrain.monitoring.models import (
+    OBSERVATION_MODELS,
+    VALUE_DECIMAL_PLACES,
+    VALUE_MAX_DIGITS,
+    VALUE_TEXT_MAX,
+    Series,
+)
+
+# Rows per INSERT: 9 parameters a row keeps a batch far under SQLite's 32,766 and PostgreSQL's 65,535.
+BATCH_SIZE = 2000
+_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)$")
+_QUANTUM = Decimal(1).scaleb(-VALUE_DECIMAL_PLACES)
+_INTEGER_DIGITS = VALUE_MAX_DIGITS - VALUE_DECIMAL_PLACES
+
+
+@dataclass(frozen=True)
+class ObservationRow:
+    """One value to store: ``value_text`` exactly as sent; the numeric value is derived from it."""
+
+    series_id: int
+    period_start: datetime
+    value_text: str = ""
+    stats: dict[str, str] = field(default_factory=dict)
+    device_flag: str = ""
+    qc_flags: int = 0
+
+
+@dataclass(frozen=True)
+class StoreResult:
+    inserted: int = 0
+    updated: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.inserted + self.updated
+
+
+def parse_value(text: str) -> Decimal | None:
+    """The stored number for a value text; None when it is not a plain decimal or does not fit the column."""
+    if not text or not _NUMBER.match(text):
+        return None
+    number = Decimal(text)
+    if number.adjusted() >= _INTEGER_DIGITS:
+        return None
+    return number.quantize(_QUANTUM, rounding=ROUND_HALF_EVEN)
+
+
+def store_observations(
+    rows: Iterable[ObservationRow], *, resolution: str, received_at: datetime | None = None
+) -> StoreResult:
+    """Insert or update ``rows`` in the table of ``resolution``; a re-sent key updates its row, never adds one.
+
+    One ``INSERT … ON CONFLICT (series_id, period_start) DO UPDATE`` per batch (SQLite ≥ 3.35 and
+    PostgreSQL both speak it): the update takes the new value, flag and stats and sets
+    ``revision = revision + 1``, so a repeat or a correction is counted. QC flags are kept when the value text
+    is unchanged. ``RETURNING revision`` tells inserted rows (revision 1) from updated ones.
+    Within one call a key given twice keeps its last row.
+    """
+    model = OBSERVATION_MODELS[resolution]
+    received_at = received_at or timezone.now()
+    unique: dict[tuple[int, datetime], ObservationRow] = {}
+    for row in rows:
+        if row.period_start.tzinfo is None:
+            raise ValueError(f"period_start {row.period_start} is naive; times are aware UTC")
+        unique[(row.series_id, row.period_start.astimezone(UTC))] = row
+    if not unique:
+        return StoreResult()
+    items = list(unique.items())
+    inserted = updated = 0
+    # savepoint=False: a nested call (ingest_packet) needs no savepoint; any error aborts the caller's transaction.
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        for start in range(0, len(items), BATCH_SIZE):
+            revisions = _upsert(cursor, model, items[start : start + BATCH_SIZE], received_at)
+            fresh = sum(1 for revision in revisions if revision == 1)
+            inserted += fresh
+            updated += len(revisions) - fresh
+    return StoreResult(inserted=inserted, updated=updated)
+
+
+_COLUMNS = ("series", "period_start", "value", "value_text", "stats", "device_flag", "qc_flags", "revision")
+_UPDATED = ("value", "value_text", "stats", "device_flag", "received_at")
+
+
+def _upsert(cursor, model, items: Sequence[tuple[tuple[int, datetime], ObservationRow]], received_at) -> list[int]:
+    meta = model._meta
+    quote = connection.ops.quote_name
+    fields = [meta.get_field(name) for name in (*_COLUMNS, "received_at")]
+    columns = ", ".join(quote(f.column) for f in fields)
+    table = quote(meta.db_table)
+    placeholder = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    params: list = []
+    for (series_id, period_start), row in items:
+        text = row.value_text if len(row.value_text) <= VALUE_TEXT_MAX else ""
+        values = (
+            series_id,
+            period_start,
+            parse_value(text),
+            text,
+            row.stats if text or not row.value_text else {**row.stats, "_value": row.value_text},
+            row.device_flag[:8],
+            int(row.qc_flags),
+            1,
+            received_at,
+        )
+        params += [f.get_db_prep_save(v, connection) for f, v in zip(fields, values, strict=True)]
+    assignments = [
+        f"{quote(meta.get_field(name).column)} = excluded.{quote(meta.get_field(name).column)}" for name in _UPDATED
+    ]
+    qc, text_col, revision = (quote(meta.get_field(n).column) for n in ("qc_flags", "value_text", "revision"))
+    assignments.append(
+        f"{qc} = CASE WHEN {table}.{text_col} = excluded.{text_col} THEN {table}.{qc} ELSE excluded.{qc} END"
+    )
+    assignments.append(f"{revision} = {table}.{revision} + 1")
+    # Identifiers come from the model's meta (quoted); every value is a bound parameter.
+    sql = (
+        f"INSERT INTO {table} ({columns}) VALUES {', '.join([placeholder] * len(items))} "  # noqa: S608
+        f"ON CONFLICT ({quote('series_id')}, {quote('period_start')}) DO UPDATE SET {', '.join(assignments)} "
+        f"RETURNING {revision}"
+    )
+    cursor.execute(sql, params)
+    return [r[0] for r in cursor.fetchall()]
+
+
+def ensure_series(device_id: int, factor_ids: Iterable[int]) -> dict[int, int]:
+    """factor id → series id for one device, creating the missing series on first sight.
+
+    One query when every series exists (the steady state), three when some are new.
+    """
+    wanted = set(factor_ids)
+    if not wanted:
+        return {}
+    found = dict(
+        Series.objects.filter(device_id=device_id, factor_id__in=wanted).order_by().values_list("factor_id", "pk")
+    )
+    missing = wanted - found.keys()
+    if missing:
+        # ignore_conflicts: a concurrent writer may create the same series; the unique constraint decides.
+        Series.objects.bulk_create(
+            [Series(device_id=device_id, factor_id=factor_id) for factor_id in sorted(missing)], ignore_conflicts=True
+        )
+        found.update(
+            Series.objects.filter(device_id=device_id, factor_id__in=missing).order_by().values_list("factor_id", "pk")
+        )
+    return found
