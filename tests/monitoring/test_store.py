@@ -178,3 +178,21 @@ def test_series_and_observations_are_gated_by_the_device_district(series, handle
     assert list(visible) == [series]
     rows = HourObservation.objects.filter(scope_filter(HourObservation, handler))
     assert [r.series_id for r in rows] == [series.pk]
+
+
+def test_observations_follow_the_device_scope_for_each_role(base_data, handler, enterprise_user, consumer, binzhou):
+    """Role grants for monitoring data (accounts/roles.py) with the device's district and enterprise scope."""
+    from ecobrain.monitoring.models import HourObservation, Series
+    from ecobrain.registry.models import MonitoringFactor
+    from tests import factories
+
+    own_outlet = factories.outlet(enterprise_user.enterprise)
+    other_outlet = factories.outlet(factories.enterprise(binzhou))
+    so2 = MonitoringFactor.objects.get(code="a21026")
+    own = Series.objects.create(device=factories.device(outlet=own_outlet), factor=so2)
+    other = Series.objects.create(device=factories.device(outlet=other_outlet), factor=so2)
+    assert set(Series.objects.restrict(handler)) == {own}  # 秦都区 handler: the 秦都区 enterprise's series only
+    assert set(Series.objects.restrict(enterprise_user)) == {own}
+    assert not Series.objects.restrict(consumer).exists()
+    assert not HourObservation.objects.restrict(enterprise_user, "export").exists()
+    assert other not in Series.objects.restrict(handler)

@@ -15,11 +15,30 @@ VIEW = frozenset({"view"})
 
 REFERENCE = {"core.region": VIEW, "core.organisation": VIEW, "registry.monitoringfactor": READ}
 
+# Monitoring data: series and observations follow their device's scope; the raw archive is for the
+# people who run the network (monitoring staff, admin) and the leaders who oversee it.
+MONITORING_DATA = {
+    "monitoring.series": READ,
+    "monitoring.realtimeobservation": READ,
+    "monitoring.minuteobservation": READ,
+    "monitoring.hourobservation": READ,
+    "monitoring.dayobservation": READ,
+}
+
 ROLE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
     Role.SYSTEM_ADMIN: {"*": ALL},
-    Role.BUREAU_LEADER: {**REFERENCE, "registry.*": READ, "audit.objectchange": VIEW, "audit.securityevent": VIEW},
+    Role.BUREAU_LEADER: {
+        **REFERENCE,
+        **MONITORING_DATA,
+        "monitoring.archivedpacket": VIEW,
+        "registry.*": READ,
+        "audit.objectchange": VIEW,
+        "audit.securityevent": VIEW,
+    },
     Role.MONITORING_STAFF: {
         **REFERENCE,
+        **MONITORING_DATA,
+        "monitoring.archivedpacket": READ,
         "registry.station": ALL,
         "registry.device": ALL,
         "registry.monitoringfactor": EDIT,
@@ -31,6 +50,7 @@ ROLE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
     },
     Role.ENFORCEMENT_OFFICER: {
         **REFERENCE,
+        **MONITORING_DATA,
         "registry.enterprise": EDIT,
         "registry.contact": EDIT,
         "registry.outlet": EDIT,
@@ -42,6 +62,7 @@ ROLE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
     },
     Role.DISTRICT_HANDLER: {
         **REFERENCE,
+        **MONITORING_DATA,
         "registry.enterprise": EDIT,
         "registry.contact": EDIT,
         "registry.outlet": EDIT,
@@ -53,6 +74,7 @@ ROLE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
     },
     Role.ENTERPRISE_USER: {
         **REFERENCE,
+        **{label: VIEW for label in MONITORING_DATA},
         "registry.enterprise": VIEW,
         "registry.contact": VIEW,
         "registry.outlet": VIEW,
