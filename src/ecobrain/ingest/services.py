@@ -7,7 +7,9 @@ commit, so ``result.ack_due`` means the 9014 data ack may be sent now (ARCHITECT
 from __future__ import annotations
 
 import ipaddress
+import logging
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -34,6 +36,11 @@ MAIN_SUFFIX: dict[str, str] = {Resolution.REALTIME: "Rtd"}  # history data: Avg
 # Valid packets that carry no values: replies to host commands (9011–9014) and the heartbeat (9015).
 ACCEPTED_CNS = frozenset({"9011", "9012", "9013", "9014", "9015"})
 DATA_OUTCOMES = frozenset({PacketOutcome.STORED, PacketOutcome.DUPLICATE})
+
+# The outcome of a packet whose savepoint failed in ``ingest_packets`` (not archived, never acked; logged).
+FAILED = "failed"
+
+logger = logging.getLogger(__name__)
 
 _MN_IN_RAW = re.compile(rb"MN=([^;&\x00]{1,64})")
 _CN_IN_RAW = re.compile(rb"CN=(\d{4})")
@@ -63,13 +70,34 @@ def ingest_packet(raw: bytes, *, peer: str = "", received_at: datetime | None = 
     try:
         packet = decode(raw)
     except HJ212Error as exc:
-        return _archive_undecodable(raw, f"{exc.kind}: {exc.detail}", peer=peer, received_at=received_at)
+        with transaction.atomic():  # a savepoint inside ingest_packets, so a failed insert spares the batch
+            return _archive_undecodable(raw, f"{exc.kind}: {exc.detail}", peer=peer, received_at=received_at)
     nul = raw.find(b"\x00")
     if nul >= 0:  # valid UTF-8, but no database text column (nor HJ 212) takes NUL
         detail = f"field: NUL byte at byte offset {nul}"
-        return _archive_undecodable(raw, detail, peer=peer, received_at=received_at)
+        with transaction.atomic():
+            return _archive_undecodable(raw, detail, peer=peer, received_at=received_at)
     with transaction.atomic():
         return _ingest_decoded(raw, packet, peer=peer, received_at=received_at)
+
+
+def ingest_packets(items: Iterable[tuple[bytes, str, datetime | None]]) -> list[IngestResult]:
+    """Group commit: ``ingest_packet`` for each ``(raw, peer, received_at)`` inside ONE transaction.
+
+    Each packet runs in its own savepoint, so one packet's bad data (a failing insert) rolls back that packet
+    only: its result has outcome ``FAILED`` and no ack. Returns after commit, in input order, so every
+    ``ack_due`` result may be acknowledged now; if the commit itself fails the exception propagates and no
+    packet of the batch may be acknowledged.
+    """
+    results = []
+    with transaction.atomic():
+        for raw, peer, received_at in items:
+            try:
+                results.append(ingest_packet(raw, peer=peer, received_at=received_at))
+            except Exception as exc:  # the savepoint is rolled back; the batch goes on
+                logger.exception("ingest of a packet from %s failed; it is not stored and not acked", peer)
+                results.append(IngestResult(FAILED, 0, detail=f"{type(exc).__name__}: {exc}"))
+    return results
 
 
 def _archive_undecodable(raw: bytes, detail: str, *, peer: str, received_at: datetime) -> IngestResult:

@@ -1,0 +1,321 @@
+"""The HJ 212 TCP gateway: asyncio connections → one writer thread with group commit → 9014 acks after commit.
+
+Each connection has a :class:`FrameBuffer` that cuts the byte stream into frames (``##`` + 4-digit length +
+data segment + CRC + CR LF); every frame goes, undecoded, to the single :class:`BatchWriter` thread (Django's
+ORM is synchronous), which ingests whatever is queued (up to ``batch_max`` packets, or what arrived within
+``batch_wait`` seconds) in one transaction via :func:`ecobrain.ingest.services.ingest_packets`. Only after
+that commit are the data acks sent, each on its packet's connection (ARCHITECTURE.md decision 4). See
+docs/hj212.md, "Gateway".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import close_old_connections, connections
+from django.utils import timezone
+
+from ecobrain.ingest import services
+from ecobrain.standards.hj212 import MAX_DATA_LENGTH, Packet, encode
+
+logger = logging.getLogger(__name__)
+
+HEADER = b"##"
+_PREFIX = 6  # ## + LLLL
+_SUFFIX = 6  # CRC (4 hex) + CR LF
+_UTF8_MAX = 3  # loggers that count characters, not bytes: a CJK character is 3 UTF-8 bytes
+
+
+class FrameBuffer:
+    """Per-connection reassembly of frames from TCP reads (several per read, or split over many).
+
+    ``feed(data)`` returns the complete frames found so far, each with its terminator. Bytes before ``##``
+    are skipped and counted in ``garbage_bytes``; a header declaring more than ``max_length`` is dropped
+    (``oversize`` counts it) and the search resumes after it. A frame is normally found by its declared
+    length; when the CR LF is not where the length says (a length mismatch, or a logger counting
+    characters), the frame ends at the first CR LF instead and the codec archives what is wrong with it.
+    """
+
+    def __init__(self, *, max_length: int = MAX_DATA_LENGTH) -> None:
+        self.max_length = max_length
+        self.garbage_bytes = 0
+        self.oversize = 0
+        self._buf = bytearray()
+
+    @property
+    def pending(self) -> int:
+        """Bytes of an incomplete frame held back."""
+        return len(self._buf)
+
+    def feed(self, data: bytes) -> list[bytes]:
+        self._buf += data
+        frames: list[bytes] = []
+        buf = self._buf
+        while buf:
+            start = buf.find(HEADER)
+            if start < 0:
+                keep = 1 if buf.endswith(b"#") else 0  # may be the first half of a header
+                self.garbage_bytes += len(buf) - keep
+                del buf[: len(buf) - keep]
+                break
+            if start:
+                self.garbage_bytes += start
+                del buf[:start]
+            if len(buf) < _PREFIX:
+                break
+            length_text = bytes(buf[2:_PREFIX])
+            if not length_text.isdigit():  # not a header ("##" inside garbage, or "###0100")
+                self.garbage_bytes += 1
+                del buf[:1]
+                continue
+            declared = int(length_text)
+            if declared > self.max_length:
+                logger.warning("HJ 212 frame declares %d bytes, over the maximum %d", declared, self.max_length)
+                self.oversize += 1
+                self.garbage_bytes += 2
+                del buf[:2]
+                continue
+            end = self._frame_end(declared)
+            if end is None:
+                break  # wait for more bytes
+            if end < 0:  # no terminator where one could be: not a frame, resync after this header
+                self.garbage_bytes += 2
+                del buf[:2]
+                continue
+            frames.append(bytes(buf[:end]))
+            del buf[:end]
+        return frames
+
+    def _frame_end(self, declared: int) -> int | None:
+        """End offset of the frame at the buffer start; None: incomplete; -1: no frame here."""
+        buf = self._buf
+        total = _PREFIX + declared + _SUFFIX
+        if len(buf) >= total and buf[total - 2 : total] == b"\r\n":
+            return total
+        if len(buf) >= total - 1 and buf[total - 2 : total - 1] == b"\n":  # LF-only terminator
+            return total - 1
+        # Where else the frame may end: a declared length that is wrong (archived as a length error) or counts
+        # characters; never further than the largest frame allowed, so the buffer stays bounded.
+        limit = _PREFIX + self.max_length * _UTF8_MAX + _SUFFIX
+        lf = buf.find(b"\n", _PREFIX, limit)
+        if lf >= 0:
+            next_header = buf.find(HEADER, 2, lf)
+            return -1 if next_header >= 0 else lf + 1
+        if len(buf) >= total and buf.find(HEADER, 2) >= 0:
+            return -1  # a new header began where this frame should have ended
+        return -1 if len(buf) >= limit else None
+
+
+def ack_frame(packet: Packet) -> bytes:
+    """The 9014 data ack (standards.md §1.3, §1.6): the upload's QN, ST=91, its PW and MN, reply Flag, empty CP."""
+    version_bits = (packet.flag or 0) & ~0b11  # same edition, no ack asked, not split (2017: Flag=4)
+    reply = Packet(
+        version=packet.version, qn=packet.qn, st="91", cn="9014", pw=packet.pw, mn=packet.mn, flag=version_bits
+    )
+    return encode(reply)
+
+
+@dataclass
+class _Work:
+    raw: bytes
+    peer: str
+    received_at: datetime
+    connection: Connection
+
+
+class BatchWriter:
+    """The one writer thread: group commit of everything queued, then acks handed back to the event loop."""
+
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        *,
+        batch_max: int = 500,
+        batch_wait: float = 0.005,
+        ingest: Callable | None = None,
+    ) -> None:
+        self.loop = loop
+        self.batch_max = batch_max
+        self.batch_wait = batch_wait
+        self._ingest = ingest
+        self._queue: queue.SimpleQueue[_Work | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="hj212-writer", daemon=True)
+        self.batches = 0
+        self.packets = 0
+        self.failed_batches = 0
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def submit(self, work: _Work) -> None:
+        self._queue.put(work)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Finish what is queued, then end the thread."""
+        self._queue.put(None)
+        self._thread.join(timeout)
+
+    def _run(self) -> None:
+        try:
+            stopping = False
+            while not stopping:
+                first = self._queue.get()
+                if first is None:
+                    break
+                batch = [first]
+                deadline = time.monotonic() + self.batch_wait
+                while len(batch) < self.batch_max:
+                    remaining = deadline - time.monotonic()
+                    try:
+                        work = self._queue.get(timeout=remaining) if remaining > 0 else self._queue.get_nowait()
+                    except queue.Empty:
+                        break
+                    if work is None:
+                        stopping = True
+                        break
+                    batch.append(work)
+                self._commit(batch)
+        finally:
+            connections.close_all()
+
+    def _commit(self, batch: list[_Work]) -> None:
+        close_old_connections()
+        try:
+            ingest = self._ingest or services.ingest_packets  # looked up per batch (tests replace it)
+            results = ingest([(w.raw, w.peer, w.received_at) for w in batch])
+        except Exception:
+            self.failed_batches += 1
+            logger.exception("group commit of %d HJ 212 packets failed: no acks sent, devices will resend", len(batch))
+            return
+        self.batches += 1
+        self.packets += len(batch)
+        for work, result in zip(batch, results, strict=True):
+            if result.ack_due:
+                try:
+                    ack = ack_frame(result.packet)
+                except Exception:
+                    logger.exception("cannot build the 9014 ack for a packet from %s", work.peer)
+                    continue
+                self.loop.call_soon_threadsafe(work.connection.send, ack)
+
+
+class Connection:
+    """One device connection: read, frame, hand frames to the writer, send acks; idle and slow-frame timeouts."""
+
+    def __init__(self, gateway: Gateway, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.gateway = gateway
+        self.reader = reader
+        self.writer = writer
+        peer = writer.get_extra_info("peername")
+        self.peer = _peer_text(peer)
+        self.buffer = FrameBuffer(max_length=gateway.max_length)
+        self.frames = 0
+
+    def send(self, data: bytes) -> None:
+        if not self.writer.is_closing():
+            self.writer.write(data)
+
+    async def run(self) -> None:
+        gw = self.gateway
+        partial_since: float | None = None
+        try:
+            while True:
+                timeout = gw.idle_timeout
+                if partial_since is not None:
+                    timeout = min(timeout, max(0.0, partial_since + gw.frame_timeout - time.monotonic()))
+                try:
+                    data = await asyncio.wait_for(self.reader.read(65536), timeout)
+                except TimeoutError:
+                    reason = "slow frame" if partial_since is not None else "idle"
+                    logger.info("HJ 212 connection %s closed: %s timeout", self.peer, reason)
+                    return
+                if not data:
+                    return
+                received_at = timezone.now()
+                garbage_before = self.buffer.garbage_bytes
+                for raw in self.buffer.feed(data):
+                    self.frames += 1
+                    gw.writer.submit(_Work(raw, self.peer, received_at, self))
+                if self.buffer.garbage_bytes > garbage_before:
+                    skipped = self.buffer.garbage_bytes - garbage_before
+                    gw.garbage_bytes += skipped
+                    logger.info("HJ 212 connection %s: %d bytes of garbage skipped", self.peer, skipped)
+                partial_since = (partial_since or time.monotonic()) if self.buffer.pending else None
+        except (ConnectionError, OSError):
+            return
+        finally:
+            self.writer.close()
+
+
+class Gateway:
+    """The asyncio server; ``await serve()`` runs it until cancelled (or ``stop()``), then drains the writer."""
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 9212,
+        *,
+        idle_timeout: float = 600.0,
+        frame_timeout: float = 30.0,
+        max_length: int = MAX_DATA_LENGTH,
+        batch_max: int = 500,
+        batch_wait: float = 0.005,
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.idle_timeout = idle_timeout
+        self.frame_timeout = frame_timeout
+        self.max_length = max_length
+        self.batch_max = batch_max
+        self.batch_wait = batch_wait
+        self.garbage_bytes = 0
+        self.connections: set[Connection] = set()
+        self.writer: BatchWriter | None = None
+        self.server: asyncio.Server | None = None
+        self.ready = threading.Event()
+        self._stopped: asyncio.Event | None = None
+
+    async def serve(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._stopped = asyncio.Event()
+        self.writer = BatchWriter(loop, batch_max=self.batch_max, batch_wait=self.batch_wait)
+        self.writer.start()
+        self.server = await asyncio.start_server(self._accept, self.host, self.port, limit=2**16)
+        self.port = self.server.sockets[0].getsockname()[1]
+        logger.info("HJ 212 gateway listening on %s:%d", self.host, self.port)
+        self.ready.set()
+        try:
+            await self._stopped.wait()
+        finally:
+            self.server.close()
+            for connection in list(self.connections):
+                connection.writer.close()
+            await self.server.wait_closed()
+            await asyncio.get_running_loop().run_in_executor(None, self.writer.stop)
+
+    def stop(self) -> None:
+        """Ask ``serve`` to end (call from the loop's thread, or via ``loop.call_soon_threadsafe``)."""
+        if self._stopped is not None:
+            self._stopped.set()
+
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        connection = Connection(self, reader, writer)
+        self.connections.add(connection)
+        try:
+            await connection.run()
+        finally:
+            self.connections.discard(connection)
+
+
+def _peer_text(peer) -> str:
+    if isinstance(peer, tuple) and len(peer) >= 2:
+        host, port = peer[0], peer[1]
+        return f"[{host}]:{port}" if ":" in str(host) else f"{host}:{port}"
+    return str(peer or "")
