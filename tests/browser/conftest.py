@@ -106,7 +106,14 @@ def page(request, browser, live_server, results_dir):
 
     page.on("pageerror", lambda exc: problems.append(f"JavaScript error: {exc}"))
     page.on("console", on_console)
-    page.on("requestfailed", lambda req: problems.append(f"request failed: {req.url} {req.failure}"))
+
+    def on_request_failed(req):
+        # ERR_ABORTED is the browser cancelling a request because the page navigated away (a favicon still
+        # loading when the test clicks on): not a failure of the site. Every other failure is.
+        if "ERR_ABORTED" not in (req.failure or ""):
+            problems.append(f"request failed: {req.url} {req.failure}")
+
+    page.on("requestfailed", on_request_failed)
     page.on("response", on_response)
     try:
         yield page
