@@ -9,9 +9,11 @@ from django.utils.translation import gettext_lazy as _
 
 from ecobrain.core.gate import GateScope, RestrictedQuerySet
 from ecobrain.monitoring.choices import QC_FLAG_LABELS, PacketOutcome, QCFlag, Resolution
+from ecobrain.registry.models import Device
 
-DEVICE_DISTRICT = ("device__station__district", "device__outlet__enterprise__district")
-DEVICE_ENTERPRISE = ("device__outlet__enterprise",)
+# Monitoring rows sit in their data logger's scope: the Device gate's paths, one relation further out.
+DEVICE_DISTRICT = tuple(f"device__{path}" for path in Device.gate.district)
+DEVICE_ENTERPRISE = tuple(f"device__{path}" for path in Device.gate.enterprise)
 
 # HJ 212 numbers are at most N14.x; 14 integer digits and 6 decimals hold every value a logger sends.
 VALUE_MAX_DIGITS = 20
