@@ -88,3 +88,23 @@ class Organisation(BaseModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class JobRun(models.Model):
+    """The schedule and last outcome of one periodic job (``ecobrain.core.jobs``); claimed by compare-and-set."""
+
+    name = models.CharField(_("任务名"), max_length=100, unique=True)
+    next_run_at = models.DateTimeField(_("下次运行"))
+    last_started_at = models.DateTimeField(_("上次开始"), null=True, blank=True)
+    last_finished_at = models.DateTimeField(_("上次结束"), null=True, blank=True)
+    last_ok = models.BooleanField(_("上次成功"), null=True)
+    last_result = models.TextField(_("上次结果"), blank=True)
+    last_seconds = models.FloatField(_("上次耗时(秒)"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("定时任务")
+        verbose_name_plural = _("定时任务")
+
+    def __str__(self) -> str:
+        return self.name
