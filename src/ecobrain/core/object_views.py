@@ -3,6 +3,8 @@ create/edit, delete and CSV import. Each read goes through the gate; each write 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -154,8 +156,46 @@ class ObjectListView(GatedViewMixin, View):
         return xlsx_response(stem, self.verbose_name(), headers, rows)
 
 
+@dataclass(frozen=True)
+class DetailTab:
+    """A tab that another app adds to a model's detail page (an outlet's data, a device's session, …).
+
+    ``template`` is included with the page's context plus ``tab_data``, the dict that ``context(obj, request)``
+    returns (computed only for users who see the tab). ``model_label`` names the model whose ``view`` grant
+    the user needs to see the tab at all.
+    """
+
+    key: str
+    label: str
+    template: str
+    model_label: str = ""
+    context: Callable[[Any, Any], dict] | None = None
+
+    def visible(self, user) -> bool:
+        if not self.model_label:
+            return True
+        from django.apps import apps
+
+        return user.has_grant(apps.get_model(self.model_label), "view")
+
+
+DETAIL_TABS: dict[str, list[DetailTab]] = {}
+
+
+def register_detail_tab(model_label: str, tab: DetailTab) -> None:
+    """Add ``tab`` to the detail page of ``model_label`` (e.g. ``"registry.device"``); from ``AppConfig.ready()``."""
+    tabs = DETAIL_TABS.setdefault(model_label.lower(), [])
+    if all(existing.key != tab.key for existing in tabs):
+        tabs.append(tab)
+
+
 class ObjectDetailView(GatedViewMixin, View):
     template_name = ""
+
+    def detail_tabs(self, obj) -> list[tuple[DetailTab, dict]]:
+        user = self.request.user
+        tabs = DETAIL_TABS.get(self.model._meta.label_lower, [])
+        return [(tab, tab.context(obj, self.request) if tab.context else {}) for tab in tabs if tab.visible(user)]
 
     def get_object(self, pk):
         try:
@@ -176,6 +216,7 @@ class ObjectDetailView(GatedViewMixin, View):
             "object_can_change": gate.is_allowed(request.user, "change", obj),
             "object_can_delete": gate.is_allowed(request.user, "delete", obj),
             "history": history_for(obj)[:50],
+            "detail_tabs": self.detail_tabs(obj),
             **self.extra_context(obj),
         }
         meta = self.model._meta

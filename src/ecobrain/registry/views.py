@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.db.models import Count, Prefetch, Q
 
 from ecobrain.core.object_views import (
+    DetailTab,
     ObjectDeleteView,
     ObjectDetailView,
     ObjectEditView,
     ObjectImportView,
     ObjectListView,
+    register_detail_tab,
 )
 from ecobrain.registry import filtersets, forms, importers, tables
 from ecobrain.registry.models import (
@@ -91,30 +91,13 @@ def _views_for(key: str):
     }
 
 
-@dataclass(frozen=True)
-class EnterpriseFileTab:
-    """A tab that a later module adds to the enterprise's one file (data, alarms, inspections, …)."""
-
-    key: str
-    label: str
-    template: str  # rendered with the enterprise page's context
-    model_label: str = ""  # shown only to users who may view this model
-
-    def visible(self, user) -> bool:
-        if not self.model_label:
-            return True
-        from django.apps import apps
-
-        return user.has_grant(apps.get_model(self.model_label), "view")
+# The enterprise's one file takes tabs from later modules (data, alarms, inspections, …) like any detail page.
+EnterpriseFileTab = DetailTab
 
 
-ENTERPRISE_FILE_TABS: list[EnterpriseFileTab] = []
-
-
-def register_enterprise_file_tab(tab: EnterpriseFileTab) -> None:
+def register_enterprise_file_tab(tab: DetailTab) -> None:
     """Called from another app's ``AppConfig.ready()`` to add its tab to the one file."""
-    if all(existing.key != tab.key for existing in ENTERPRISE_FILE_TABS):
-        ENTERPRISE_FILE_TABS.append(tab)
+    register_detail_tab("registry.enterprise", tab)
 
 
 class MonitoringFactorDetailView(ObjectDetailView):
@@ -156,7 +139,6 @@ class EnterpriseDetailView(ObjectDetailView):
         )
         devices = Device.objects.restrict(user).filter(outlet__enterprise=obj).select_related("outlet")
         return {
-            "extra_tabs": [tab for tab in ENTERPRISE_FILE_TABS if tab.visible(user)],
             "outlets": outlets,
             "permits": permits,
             "contacts": Contact.objects.restrict(user).filter(enterprise=obj),
