@@ -193,6 +193,9 @@ SPECTACULAR_SETTINGS = {
 # Device access passwords are encrypted at rest with a key derived from this (or SECRET_KEY when unset).
 FIELD_ENCRYPTION_KEY = env_str("ECOBRAIN_FIELD_ENCRYPTION_KEY", SECRET_KEY)
 
+# QC rule parameters: a JSON file that changes the defaults per factor (docs/monitoring.md "QC rules").
+QC_RULES_FILE = env_str("ECOBRAIN_QC_RULES_FILE", "")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -106,6 +106,12 @@ def _unique(table: str) -> list[models.UniqueConstraint]:
     return [models.UniqueConstraint(fields=["series", "period_start"], name=f"{table}_series_period")]
 
 
+def _received(table: str) -> list[models.Index]:
+    # The window QC job finds the rows written since its watermark (monitoring.qc.windows). received_at grows
+    # with time, so inserts land at the right edge of this index and stay cheap.
+    return [models.Index(fields=["received_at"], name=f"{table}_received")]
+
+
 class RealtimeObservation(Observation):
     """A real-time value (CN 2011): period_start is the sampling instant."""
 
@@ -115,6 +121,7 @@ class RealtimeObservation(Observation):
         verbose_name = _("实时数据")
         verbose_name_plural = _("实时数据")
         constraints = _unique("obs_realtime")
+        indexes = _received("obs_realtime")
 
 
 class MinuteObservation(Observation):
@@ -126,6 +133,7 @@ class MinuteObservation(Observation):
         verbose_name = _("分钟数据")
         verbose_name_plural = _("分钟数据")
         constraints = _unique("obs_minute")
+        indexes = _received("obs_minute")
 
 
 class HourObservation(Observation):
@@ -137,6 +145,7 @@ class HourObservation(Observation):
         verbose_name = _("小时数据")
         verbose_name_plural = _("小时数据")
         constraints = _unique("obs_hour")
+        indexes = _received("obs_hour")
 
 
 class DayObservation(Observation):
@@ -148,6 +157,7 @@ class DayObservation(Observation):
         verbose_name = _("日数据")
         verbose_name_plural = _("日数据")
         constraints = _unique("obs_day")
+        indexes = _received("obs_day")
 
 
 OBSERVATION_MODELS: dict[str, type[Observation]] = {
@@ -156,6 +166,22 @@ OBSERVATION_MODELS: dict[str, type[Observation]] = {
     Resolution.HOUR: HourObservation,
     Resolution.DAY: DayObservation,
 }
+
+
+class QCWatermark(models.Model):
+    """How far the window QC job has evaluated one resolution's rows, by the time they were received."""
+
+    resolution = models.CharField(_("分辨率"), max_length=16, choices=Resolution.choices, unique=True)
+    received_until = models.DateTimeField(_("已评估至（接收时间）"), null=True, blank=True)
+    updated = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        ordering = ["resolution"]
+        verbose_name = _("质控进度")
+        verbose_name_plural = _("质控进度")
+
+    def __str__(self) -> str:
+        return f"{self.resolution}: {self.received_until}"
 
 
 class ArchivedPacket(models.Model):
