@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from ecobrain.core.jobs import periodic
+from ecobrain.monitoring.completeness import china_today, compute_range
 from ecobrain.monitoring.qc.windows import evaluate_received
 
 
@@ -17,3 +18,10 @@ def flag_windows(now: datetime) -> str:
         f"{resolution}: {r.series} series, {r.rows_read} rows read, {r.rows_changed} flags changed"
         for resolution, r in results.items()
     )
+
+
+@periodic("monitoring.completeness", every=3600, description="数据完整率（应传/实传/有效）：昨日与今日")
+def compute_daily_completeness(now: datetime) -> str:
+    today = china_today(now)
+    results = compute_range(today - timedelta(days=1), today, now=now)
+    return ", ".join(f"{day}: {rows} rows" for day, rows in results.items())
