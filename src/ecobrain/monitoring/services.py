@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 
 from ecobrain.monitoring.models import (
@@ -22,6 +23,11 @@ from ecobrain.monitoring.qc import WINDOW_FLAGS, forget_series, point_flags, ser
 
 # Rows per INSERT: 9 parameters a row keeps a batch far under SQLite's 32,766 and PostgreSQL's 65,535.
 BATCH_SIZE = 2000
+# On PostgreSQL a call with at least this many rows streams them with COPY into a temporary staging table and
+# upserts from there (ARCHITECTURE.md decision 3), in chunks of COPY_CHUNK rows.
+COPY_THRESHOLD = 2000
+COPY_CHUNK = 50_000
+_STAGE = "ecobrain_observation_stage"
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)$")
 _QUANTUM = Decimal(1).scaleb(-VALUE_DECIMAL_PLACES)
 _INTEGER_DIGITS = VALUE_MAX_DIGITS - VALUE_DECIMAL_PLACES
@@ -65,7 +71,8 @@ def store_observations(
     """Insert or update ``rows`` in the table of ``resolution``; a re-sent key updates its row, never adds one.
 
     One ``INSERT … ON CONFLICT (series_id, period_start) DO UPDATE`` per batch (SQLite ≥ 3.35 and
-    PostgreSQL both speak it): the update takes the new value, flag and stats and sets
+    PostgreSQL both speak it; on PostgreSQL a call of COPY_THRESHOLD rows or more is COPYed into a staging
+    table and upserted from there with the same clause): the update takes the new value, flag and stats and sets
     ``revision = revision + 1``, so a repeat or a correction is counted. ``RETURNING revision`` tells
     inserted rows (revision 1) from updated ones. Within one call a key given twice keeps its last row.
 
@@ -84,12 +91,15 @@ def store_observations(
     if not unique:
         return StoreResult()
     rules = series_rules({series_id for series_id, _ in unique})
-    values = [_row_values(key, row, rules.get(key[0]), received_at) for key, row in unique.items()]
+    # In key order, so concurrent writers lock shared rows in the same order (no deadlock between them).
+    values = [_row_values(key, unique[key], rules.get(key[0]), received_at) for key in sorted(unique)]
+    use_copy = connection.vendor == "postgresql" and len(values) >= COPY_THRESHOLD
+    upsert, size = (_copy_upsert, COPY_CHUNK) if use_copy else (_upsert, BATCH_SIZE)
     inserted = updated = 0
     # savepoint=False: a nested call (ingest_packet) needs no savepoint; any error aborts the caller's transaction.
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-        for start in range(0, len(values), BATCH_SIZE):
-            revisions = _upsert(cursor, model, values[start : start + BATCH_SIZE])
+        for start in range(0, len(values), size):
+            revisions = upsert(cursor, model, values[start : start + size])
             fresh = sum(1 for revision in revisions if revision == 1)
             inserted += fresh
             updated += len(revisions) - fresh
@@ -141,15 +151,25 @@ def _on_conflict(model) -> str:
     )
 
 
+# Columns whose Python values (int, str) go to the driver as they are; the others are adapted by their field.
+_PLAIN = frozenset({"series", "value_text", "device_flag", "qc_flags", "revision"})
+
+
 def _upsert(cursor, model, rows: Sequence[tuple]) -> list[int]:
     meta = model._meta
-    quote = connection.ops.quote_name
+    db = connections[DEFAULT_DB_ALIAS]  # the connection itself: the proxy costs a context lookup per access
+    quote = db.ops.quote_name
     fields = [meta.get_field(name) for name in _FIELD_NAMES]
     columns = ", ".join(quote(f.column) for f in fields)
     placeholder = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    preps = [None if f.name in _PLAIN else f.get_db_prep_save for f in fields[:-1]]
+    received_at = fields[-1].get_db_prep_save(rows[0][-1], db)  # one receive time for the whole call
     params: list = []
+    append = params.append
     for values in rows:
-        params += [f.get_db_prep_save(v, connection) for f, v in zip(fields, values, strict=True)]
+        for prep, value in zip(preps, values, strict=False):  # all but received_at
+            append(value if prep is None or value is None else prep(value, db))
+        append(received_at)
     # Identifiers come from the model's meta (quoted); every value is a bound parameter.
     sql = (
         f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES {', '.join([placeholder] * len(rows))} "  # noqa: S608
@@ -157,6 +177,32 @@ def _upsert(cursor, model, rows: Sequence[tuple]) -> list[int]:
     )
     cursor.execute(sql, params)
     return [r[0] for r in cursor.fetchall()]
+
+
+def _copy_upsert(cursor, model, rows: Sequence[tuple]) -> list[int]:
+    """PostgreSQL: COPY ``rows`` into a session-local staging table, then the same ON CONFLICT upsert from it.
+
+    The staging table is created once per connection (``ON COMMIT DELETE ROWS``) and emptied after each use, so
+    several calls in one transaction do not see each other's rows.
+    """
+    meta = model._meta
+    quote = connection.ops.quote_name
+    fields = [meta.get_field(name) for name in _FIELD_NAMES]
+    columns = ", ".join(quote(f.column) for f in fields)
+    definition = ", ".join(f"{quote(f.column)} {f.db_type(connection)}" for f in fields)
+    cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGE} ({definition}) ON COMMIT DELETE ROWS")
+    stats_at = _FIELD_NAMES.index("stats")
+    with cursor.cursor.copy(f"COPY {_STAGE} ({columns}) FROM STDIN") as copy:
+        for values in rows:
+            # jsonb takes the JSON text; the other values are adapted by psycopg as in the VALUES path.
+            copy.write_row([json.dumps(v) if i == stats_at else v for i, v in enumerate(values)])
+    cursor.execute(
+        f"INSERT INTO {quote(meta.db_table)} ({columns}) SELECT {columns} FROM {_STAGE} "  # noqa: S608
+        f"ORDER BY {quote('series_id')}, {quote('period_start')} " + _on_conflict(model)
+    )
+    revisions = [r[0] for r in cursor.fetchall()]
+    cursor.execute(f"TRUNCATE {_STAGE}")
+    return revisions
 
 
 def ensure_series(device_id: int, factor_ids: Iterable[int]) -> dict[int, int]:
