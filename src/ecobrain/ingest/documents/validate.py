@@ -235,13 +235,13 @@ class Validator:
         default_mn: str | None = None,
         default_resolution: str | None = None,
         now: datetime | None = None,
-        assume_mns: frozenset[str] = frozenset(),
+        assume_mns: set[str] | None = None,
     ) -> None:
         self.scope = scope or Scope()
         self.default_mn = default_mn
         self.default_resolution = default_resolution
         self.now = now
-        self.assume_mns = assume_mns
+        self.assume_mns = assume_mns if assume_mns is not None else set()
         self._devices: dict[str, Device | None] = {}
         factors = list(MonitoringFactor.objects.values_list("pk", "code", "old_code", "medium"))
         self._codes = {code: pk for pk, code, _old, _medium in factors}
