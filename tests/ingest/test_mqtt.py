@@ -207,6 +207,7 @@ def test_wrong_password_stores_nothing_and_is_a_security_event(subscriber, senso
     sensor.publish(json_document(pw="guess"))
     answer = json.loads(sensor.next()[1])
     assert (answer["ok"], answer["errors"][0]["field"], answer["errors"][0]["message"]) == (False, "pw", "访问密码错误")
+    assert (answer["inserted"], answer["rejected"]) == (0, 1)
     sensor.publish(frame(pw="guess"))  # a frame with the wrong PW: archived, never acked
     wait_for(lambda: ArchivedPacket.objects.filter(outcome=PacketOutcome.AUTH_FAILED).exists())
     assert sensor.nothing_within(0.5)

@@ -203,16 +203,18 @@ def _ingest_json(mn: str, payload: bytes) -> dict[str, Any]:
             "document", 'MQTT 的 JSON 消息应为对象（一个文档或 {"pw": …, "rows": [...]}），并带访问密码 pw。'
         )
     extra = {"id": document["id"]} if isinstance(document.get("id"), str) else {}
+    try:
+        records = records_from_json(document)
+    except DocumentError as exc:
+        return _failure("document", str(exc), **extra)
     device = Device.objects.filter(mn=mn).select_related("station", "outlet").first()
     password = document.get("pw")
     if device is None or not isinstance(password, str) or not device.check_access_password(password):
         reason = "MN 未登记" if device is None else ("缺少访问密码 pw" if password is None else "访问密码错误")
         record_security_event(SecurityEventKind.DEVICE_AUTH_FAILED, ip=None, mn=mn[:64], reason=reason, channel="mqtt")
-        return _failure("mn" if device is None else "pw", reason, **extra)
-    try:
-        records = records_from_json(document)
-    except DocumentError as exc:
-        return _failure("document", str(exc), **extra)
+        answer = _failure("mn" if device is None else "pw", reason, **extra)
+        answer["rejected"] = sum(record.size for record in records)  # every row of the message, none stored
+        return answer
     report = ingest_records(records, scope=DeviceScope(device), default_mn=mn)
     return {"ok": report.rejected == 0, **report.as_json(), **extra}
 
