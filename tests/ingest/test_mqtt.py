@@ -23,10 +23,10 @@ from ecobrain.accounts.choices import SecurityEventKind
 from ecobrain.audit.models import SecurityEvent
 from ecobrain.core.env import ConfigError
 from ecobrain.ingest import mqtt as mqtt_module
-from ecobrain.ingest.mqtt import BrokerConfig, MQTTIngest, topic_mn
+from ecobrain.ingest.mqtt import BrokerConfig, MQTTIngest, ingest_messages, topic_mn
 from ecobrain.monitoring.choices import PacketOutcome
 from ecobrain.monitoring.models import ArchivedPacket, HourObservation
-from ecobrain.standards.hj212 import decode, encode, packet_from_json
+from ecobrain.standards.hj212 import build_frame, decode, encode, packet_from_json
 from tests import factories
 
 BROKER = ("127.0.0.1", 1883)
@@ -315,3 +315,13 @@ def test_the_command_refuses_a_bad_broker_url_before_connecting():
 
     with pytest.raises(ConfigError, match="ECOBRAIN_MQTT_URL"):
         call_command("mqtt", url="tcp://127.0.0.1:1883")
+
+
+def test_a_frame_with_a_nul_byte_is_archived_as_undecodable_not_retried_forever(device):
+    """Found in review: a NUL in the packet's MN of a topic/MN mismatch reached PostgreSQL (the security event's
+    JSON: DataError) before ingest_packet's NUL check, so the batch would be retried for ever. No broker needed."""
+    raw = build_frame("QN=1;ST=22;CN=2061;PW=s3cret;MN=AB\x00C;Flag=5;CP=&&DataTime=20260301090000;a34004-Avg=1&&")
+    replies = ingest_messages([(f"ecobrain/{MN}/up", raw)])
+    assert replies == [[]]
+    archive = ArchivedPacket.objects.get()
+    assert archive.outcome == PacketOutcome.DECODE_ERROR and "NUL" in archive.detail

@@ -141,6 +141,8 @@ def _frame_mn_matches(raw: bytes, mn: str, *, peer: str, received_at: datetime) 
 
     An undecodable frame goes on to ``ingest_packet``, which archives it with its decode error.
     """
+    if b"\x00" in raw:
+        return True  # ingest_packet archives it as a decode error (no database text takes NUL)
     try:
         packet = decode(raw)
     except HJ212Error:

@@ -68,6 +68,7 @@ class Command(BaseCommand):
                 create_stations=options["create_stations"],
                 batch_size=options["batch_size"],
                 errors_writer=writer,
+                # The raw stream: Django's OutputWrapper ends each write with a newline; the bar redraws with \r.
                 progress_stream=None if no_progress else self.stderr._out,
             )
             summaries = []

@@ -5,7 +5,6 @@ from __future__ import annotations
 import signal
 import threading
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from ecobrain.ingest.mqtt import DEFAULT_PREFIX, SESSION_EXPIRY, MQTTIngest
@@ -41,7 +40,7 @@ class Command(BaseCommand):
         config = subscriber.config
         self.stdout.write(
             f"MQTT ingest: {subscriber.topic} on {'mqtts' if config.tls else 'mqtt'}://{config.host}:{config.port} "
-            f"as {subscriber.client_id or settings.MQTT_CLIENT_ID} (Ctrl+C to stop)"
+            f"as {subscriber.client_id} (Ctrl+C to stop)"
         )
         subscriber.start()
         try:
