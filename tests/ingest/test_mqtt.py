@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 
 import paho.mqtt.client as paho
 import pytest
+from django.db import OperationalError
 
 from ecobrain.accounts.choices import SecurityEventKind
 from ecobrain.audit.models import SecurityEvent
@@ -149,7 +150,14 @@ def json_document(pw=PW, **values) -> bytes:
 
 def wait_for(condition) -> None:
     deadline = time.monotonic() + WAIT
-    while not condition():
+    while True:
+        try:
+            if condition():
+                return
+        except OperationalError:
+            # The test database is in-memory SQLite with a shared cache, where a read during the writer thread's
+            # transaction fails at once ("table is locked") instead of waiting; poll again.
+            pass
         assert time.monotonic() < deadline, "condition not met in time"
         time.sleep(0.05)
 
