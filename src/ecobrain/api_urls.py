@@ -11,3 +11,7 @@ register_registry(router)
 from django.urls import path  # noqa: E402
 
 urlpatterns = [path("me/", MeView.as_view(), name="api-me"), *router.urls]
+
+from ecobrain.ingest.api.observations import urlpatterns as ingest_observation_urls  # noqa: E402
+
+urlpatterns += ingest_observation_urls

@@ -28,6 +28,9 @@ DEBUG = env_bool("ECOBRAIN_DEBUG", False)
 PORT = env_int("ECOBRAIN_PORT", 8000, minimum=1, maximum=65535)
 # TCP port of the HJ 212 gateway (`ecobrain gateway`, docs/hj212.md "Gateway").
 HJ212_PORT = env_int("ECOBRAIN_HJ212_PORT", 9212, minimum=1, maximum=65535)
+# MQTT ingest (`ecobrain mqtt`, docs/ingest.md): mqtt:// or mqtts:// broker URL (user:password@ allowed), client id.
+MQTT_URL = env_str("ECOBRAIN_MQTT_URL", "mqtt://127.0.0.1:1883")
+MQTT_CLIENT_ID = env_str("ECOBRAIN_MQTT_CLIENT_ID", "ecobrain-ingest")
 HOST = env_str("ECOBRAIN_HOST", "127.0.0.1")
 ALLOWED_HOSTS = env_list("ECOBRAIN_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("ECOBRAIN_CSRF_TRUSTED_ORIGINS", [])

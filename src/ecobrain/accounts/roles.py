@@ -25,6 +25,8 @@ MONITORING_DATA = {
     "monitoring.dayobservation": READ,
     "monitoring.dailycompleteness": READ,
 }
+# Importing observations (HTTP, files): the people who run the monitoring network, in their scope.
+OBSERVATION_IMPORT = {label: READ | {"import"} for label in MONITORING_DATA if label != "monitoring.series"}
 
 ROLE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
     Role.SYSTEM_ADMIN: {"*": ALL},
@@ -39,6 +41,7 @@ ROLE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
     Role.MONITORING_STAFF: {
         **REFERENCE,
         **MONITORING_DATA,
+        **OBSERVATION_IMPORT,
         "monitoring.archivedpacket": READ,
         "registry.station": ALL,
         "registry.device": ALL,
