@@ -9,6 +9,29 @@ class MonitoringConfig(AppConfig):
 
     def ready(self) -> None:
         checks.register(check_sqlite_upsert, checks.Tags.database)
+        register_tabs()
+
+
+def register_tabs() -> None:
+    """The data tab on station, outlet and device pages; the latest packets on the device page."""
+    from django.utils.translation import gettext_lazy as _
+
+    from ecobrain.core.object_views import DetailTab, register_detail_tab
+    from ecobrain.monitoring.views import data_tab, device_packets_tab
+
+    data = DetailTab("data", _("监测数据"), "monitoring/tabs/data.html", "monitoring.hourobservation", data_tab)
+    for model_label in ("registry.station", "registry.outlet", "registry.device"):
+        register_detail_tab(model_label, data)
+    register_detail_tab(
+        "registry.device",
+        DetailTab(
+            "packets",
+            _("最新报文"),
+            "monitoring/tabs/device_packets.html",
+            "monitoring.archivedpacket",
+            device_packets_tab,
+        ),
+    )
 
 
 def check_sqlite_upsert(app_configs=None, databases=None, **kwargs) -> list[checks.CheckMessage]:
