@@ -515,3 +515,78 @@ def test_window_export_csv_and_excel(login, monitor, enterprise_user, enterprise
     assert values[1][5] == pytest.approx(20.1) and values[2][5] == pytest.approx(-0.5)
     # An enterprise user may view their data but not export it.
     assert login(enterprise_user).get(window_url(outlet, "outlet"), {**params, "export": "csv"}).status_code == 403
+
+
+# --- the overview (实时监测) ---------------------------------------------------------------------------------
+
+OVERVIEW = "/monitoring/"
+
+
+def overview_names(response) -> list[str]:
+    return re.findall(r'<a href="/registry/(?:stations|outlets)/\d+/#tab-data">([^<]+)</a>', body(response))
+
+
+def test_overview_air_stations_with_latest_hour_and_age(login, monitor, qindu, binzhou, recent):
+    station, _, (pm25, so2, _o3) = data.station_logger(qindu, code="OV1", factors=("a34004", "a21026", "a05024"))
+    data.hourly(pm25, 3, end=recent, value="35")
+    data.hourly(so2, 3, end=recent - timedelta(hours=1), value="9", flag="D")
+    quiet = factories.station(binzhou, code="OV2", name="无数据站")
+    page = body(login(monitor).get(OVERVIEW))
+    assert "空气质量站点" in page and "细颗粒物 PM2.5" in page and "臭氧" in page
+    assert f'href="{station.get_absolute_url()}#tab-data"' in page
+    assert ">35<" in page and ">9<" in page and 'title="数据标记 D：仪器故障"' in page
+    newest = (recent - timedelta(hours=1)).astimezone(data.CHINA).strftime("%m-%d %H:00")
+    assert newest in page and "前" in page  # data age counted from the end of the newest hour
+    assert quiet.name in page and "暂无数据" in page
+
+
+def test_overview_district_filter_search_and_kinds(login, monitor, qindu, binzhou):
+    factories.station(qindu, code="QD1", name="秦都一站", kind="air_national")
+    factories.station(binzhou, code="BZ1", name="彬州一站", kind="air_city")
+    factories.station(qindu, code="WQ1", name="渭河断面", kind="water_auto")
+    client = login(monitor)
+    assert sorted(overview_names(client.get(OVERVIEW))) == ["彬州一站", "秦都一站"]
+    assert overview_names(client.get(OVERVIEW, {"district": qindu.adcode})) == ["秦都一站"]
+    assert overview_names(client.get(OVERVIEW, {"q": "彬州"})) == ["彬州一站"]
+    assert overview_names(client.get(OVERVIEW, {"kind": "air_national"})) == ["秦都一站"]
+    assert overview_names(client.get(OVERVIEW, {"category": "water"})) == ["渭河断面"]
+    response = client.get(OVERVIEW, {"category": "nonsense", "kind": "bogus", "page": "x"})
+    assert response.status_code == 200  # unknown values fall back, never a 500
+
+
+def test_overview_outlets_per_persona(login, handler, enterprise_user, loggers, recent):
+    so2 = loggers["qindu_device"].series.get(factor__code="a21026")
+    data.hourly(so2, 2, end=recent, value="18.2")
+    client = login(enterprise_user)
+    response = client.get(OVERVIEW, {"category": "gas"})
+    names = overview_names(response)
+    assert len(names) == 1 and loggers["qindu_outlet"].code in names[0]
+    assert ">18.2<" in body(response)
+    assert overview_names(client.get(OVERVIEW)) == []  # stations are not an enterprise's
+    names = overview_names(login(handler).get(OVERVIEW, {"category": "gas"}))  # 秦都区 only
+    assert len(names) == 1 and loggers["qindu_outlet"].enterprise.name in names[0]
+
+
+def test_overview_denied_without_the_observation_grant(login, consumer):
+    assert login(consumer).get(OVERVIEW).status_code == 403
+
+
+def test_overview_query_count_does_not_grow_with_stations(login, monitor, qindu, recent, django_assert_max_num_queries):
+    client = login(monitor)
+    codes = ("a34004", "a34002", "a05024", "a21004", "a21026", "a21005")
+
+    def build(n, prefix):
+        for i in range(n):
+            _, _, series = data.station_logger(qindu, code=f"{prefix}{i:03d}", factors=codes)
+            for s in series:
+                data.hourly(s, 1, end=recent)
+
+    build(2, "S")
+    client.get(OVERVIEW)
+    with django_assert_max_num_queries(10) as few:
+        client.get(OVERVIEW)
+    build(40, "M")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get(OVERVIEW)
+    assert len(overview_names(response)) == 42
+    assert body(response).count(">12.5<") == 42 * 6
