@@ -178,7 +178,7 @@ def window_rows(series_ids: Iterable[int], window: Window) -> QuerySet:
 CHINA_OFFSET_MS = 8 * 3600 * 1000
 
 
-def chart_payload(series_list: list[Series], labels: dict[int, str], rows: list[tuple]) -> dict:
+def chart_payload(series_list: list[Series], labels: dict[int, str], rows: list[tuple], window: Window) -> dict:
     """ECharts series: ``[china_wall_clock_ms, value]`` pairs (the chart runs with ``useUTC``, so an axis
     tick and a tooltip read China time in any browser); a value that is not a plain number is a gap."""
     data: dict[int, list] = {s.pk: [] for s in series_list}
@@ -186,7 +186,9 @@ def chart_payload(series_list: list[Series], labels: dict[int, str], rows: list[
         ms = int(period_start.timestamp() * 1000) + CHINA_OFFSET_MS
         data[series_id].append([ms, float(value) if value is not None else None, flag])
     return {
-        "series": [{"id": s.pk, "name": labels[s.pk], "unit": series_unit(s), "data": data[s.pk]} for s in series_list]
+        "start": int(window.start.timestamp() * 1000) + CHINA_OFFSET_MS,
+        "end": int(window.end.timestamp() * 1000) + CHINA_OFFSET_MS,
+        "series": [{"id": s.pk, "name": labels[s.pk], "unit": series_unit(s), "data": data[s.pk]} for s in series_list],
     }
 
 

@@ -221,7 +221,7 @@ class DataWindowView(LoginRequiredMixin, View):
                 "window": window,
                 "resolution_label": Resolution(window.resolution).label,
                 "time_format": TIME_FORMATS[window.resolution],
-                "chart": readings.chart_payload(series_list, labels, rows),
+                "chart": readings.chart_payload(series_list, labels, rows, window),
                 "table": readings.window_table(series_list, rows),
                 "labels": labels,
                 "units": {s.pk: readings.series_unit(s) for s in series_list},

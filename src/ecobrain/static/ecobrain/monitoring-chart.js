@@ -36,7 +36,7 @@
           return lines.join('<br>');
         }
       },
-      xAxis: { type: 'time' },
+      xAxis: { type: 'time', min: payload.start, max: payload.end },
       yAxis: { type: 'value', scale: true },
       dataZoom: [{ type: 'inside' }, { type: 'slider', bottom: 16 }],
       series: payload.series.map(function (s) {
