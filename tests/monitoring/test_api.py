@@ -267,6 +267,9 @@ def test_packets_filters_and_decode_errors(monitor, world):
     data.archive(data.FRAME_BAD_CRC, received_at=T0)
     client = client_for(monitor)
     rows = client.get(f"{API}/packets/", {"outcome": "decode_error"}).json()["results"]
+    assert rows == []  # a filter that tests each frame reads the last 24 hours unless bounded
+    rows = client.get(f"{API}/packets/", {"outcome": "decode_error", "received_after": "2026-03-01T00:00"}).json()
+    rows = rows["results"]
     assert len(rows) == 1
     assert rows[0]["decoded"] == {
         "ok": False,

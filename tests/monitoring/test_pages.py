@@ -123,25 +123,50 @@ def test_the_count_is_capped_not_a_full_scan(login, monitor, settings, monkeypat
 
 
 def test_filters(login, monitor, loggers):
+    from django.utils import timezone
+
+    now = timezone.now()
     device = loggers["qindu_device"]
-    make_packets(3, mn=device.mn, device=device, cn="2061", peer="10.2.2.2:1")
-    other = make_packets(2, mn="MNOTHER", cn="2011", outcome=PacketOutcome.UNKNOWN_MN, peer="10.3.3.3:1")
-    old = make_packets(1, start=data.NOW - timedelta(days=3), mn="MNOLD")
+    make_packets(3, start=now, mn=device.mn, device=device, cn="2061", peer="10.2.2.2:1")
+    other = make_packets(2, start=now, mn="MNOTHER", cn="2011", outcome=PacketOutcome.UNKNOWN_MN, peer="10.3.3.3:1")
+    old = make_packets(1, start=now - timedelta(days=3), mn="MNOLD")
     client = login(monitor)
 
     assert len(packet_rows(client.get(PACKETS, {"mn": device.mn}))) == 3
     assert len(packet_rows(client.get(PACKETS, {"device": device.pk}))) == 3
-    assert len(packet_rows(client.get(PACKETS, {"cn": "2011"}))) == 3  # MNOTHER ×2 and MNOLD
     assert packet_rows(client.get(PACKETS, {"outcome": "unknown_mn"})) == other
     assert len(packet_rows(client.get(PACKETS, {"peer": "10.2.2."}))) == 3
     assert len(packet_rows(client.get(PACKETS, {"q": "other"}))) == 2
     # Received time range, in China time as the form's datetime-local sends it.
-    window = {"received_after": "2026-03-07T00:00", "received_before": "2026-03-08T00:00"}
+    day = timezone.localtime(now - timedelta(days=3))
+    window = {
+        "received_after": (day - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+        "received_before": (day + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+    }
     assert packet_rows(client.get(PACKETS, window)) == old
     # A bad filter value is a message, never a 500.
     response = client.get(PACKETS, {"received_after": "yesterday", "device": "-1e173"})
     assert response.status_code == 200
     assert "筛选条件有误" in body(response)
+
+
+def test_filters_that_scan_frames_read_the_last_day_unless_bounded(login, monitor):
+    """CN, outcome, address and search test each frame: without an MN, logger or start time they read 24 hours."""
+    from django.utils import timezone
+
+    now = timezone.now()
+    recent = make_packets(2, start=now, mn="MNA", cn="2011")
+    old = make_packets(1, start=now - timedelta(days=3), mn="MNB", cn="2011")
+    client = login(monitor)
+    response = client.get(PACKETS, {"cn": "2011"})
+    assert packet_rows(response) == recent
+    assert "只查接收时间范围末尾的 24 小时" in body(response)
+    assert packet_rows(client.get(PACKETS, {"cn": "2011", "mn": "MNB"})) == old  # an MN bounds the read
+    since = timezone.localtime(now - timedelta(days=5)).strftime("%Y-%m-%dT%H:%M")
+    response = client.get(PACKETS, {"cn": "2011", "received_after": since})
+    assert packet_rows(response) == recent + old
+    assert "只查接收时间范围末尾" not in body(response)
+    assert len(packet_rows(client.get(PACKETS))) == 3  # no filter: the whole archive, by the index
 
 
 def test_list_query_count_does_not_grow_with_rows(login, monitor, loggers, django_assert_max_num_queries):

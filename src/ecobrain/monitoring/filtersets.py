@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import django_filters
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ecobrain.monitoring.choices import PacketOutcome
@@ -19,8 +22,21 @@ class DateTimeInput(forms.DateTimeInput):
         super().__init__(attrs, format="%Y-%m-%dT%H:%M")
 
 
+# Filters no index serves (they test each frame) read at most this far back from the end of the time range
+# unless an MN, a data logger or a start time bounds the read: the archive grows by millions of frames a day.
+SCAN_WINDOW = timedelta(hours=24)
+SCANNING_FILTERS = ("q", "cn", "outcome", "peer")
+BOUNDING_FILTERS = ("mn", "device", "received_after")
+
+
 class PacketFilterSet(SearchFilterSet):
-    """Filters that the archive's indexes serve: MN uses ``(mn, received_at)``, the rest walk ``received_at``."""
+    """Filters that the archive's indexes serve: MN uses ``(mn, received_at)``, the rest walk ``received_at``.
+
+    A filter that tests each frame (search, CN, outcome, address) without an MN, a data logger or a start
+    time reads the last ``SCAN_WINDOW`` before the end of the range (now by default); ``scan_bounded`` says so.
+    """
+
+    scan_bounded = False
 
     search_fields = ("mn", "peer", "qn")
     mn = django_filters.CharFilter(label=_("MN"))
@@ -38,6 +54,14 @@ class PacketFilterSet(SearchFilterSet):
     class Meta:
         model = ArchivedPacket
         fields = ["q", "mn", "cn", "outcome", "device", "received_after", "received_before", "peer"]
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        data = self.form.cleaned_data
+        if any(data.get(n) for n in SCANNING_FILTERS) and not any(data.get(n) for n in BOUNDING_FILTERS):
+            self.scan_bounded = True
+            queryset = queryset.filter(received_at__gte=(data.get("received_before") or timezone.now()) - SCAN_WINDOW)
+        return queryset
 
     def filter_device(self, queryset, name, value):
         # The device's MN as well as its id, so the (mn, received_at) index serves the newest-first walk.

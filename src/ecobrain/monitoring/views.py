@@ -79,6 +79,7 @@ class PacketListView(GatedViewMixin, View):
             **self.common_context(),
             "filterset": filterset,
             "filter_errors": filterset.errors if filterset.is_bound and not valid else None,
+            "scan_bounded": valid and filterset.scan_bounded,
             "page": page,
             "querystring": _querystring(request, "after", "before", "export"),
             "querystring_nosize": _querystring(request, "after", "before", "export", "per_page"),
@@ -146,7 +147,6 @@ def data_tab(obj, request) -> dict:
     resolution = Resolution.HOUR if has_hour or not has_realtime else Resolution.REALTIME
     return {
         "lines": lines,
-        "codes": sorted({line.code for line in lines}),
         "factors": _unique_factors(lines),
         "window_url": reverse("monitoring:data_window", args=[kind, obj.pk]),
         "resolutions": Resolution.choices,
@@ -255,7 +255,7 @@ class OverviewView(LoginRequiredMixin, View):
             kinds = [k for k in request.GET.getlist("kind") if k in category.kinds] or list(category.kinds)
             queryset = queryset.filter(kind__in=kinds).select_related("district").order_by("code")
         else:
-            queryset = queryset.filter(kind__in=category.kinds).select_related("enterprise", "district")
+            queryset = queryset.filter(kind__in=category.kinds).select_related("enterprise__district")
             queryset = queryset.order_by("enterprise__name", "code")
         districts = Region.objects.filter(level=RegionLevel.COUNTY).order_by("adcode")
         district = request.GET.get("district") or ""
