@@ -193,6 +193,11 @@ SPECTACULAR_SETTINGS = {
 # Device access passwords are encrypted at rest with a key derived from this (or SECRET_KEY when unset).
 FIELD_ENCRYPTION_KEY = env_str("ECOBRAIN_FIELD_ENCRYPTION_KEY", SECRET_KEY)
 
+# QC rule parameters: a JSON file that changes the defaults per factor (docs/monitoring.md "QC rules").
+QC_RULES_FILE = env_str("ECOBRAIN_QC_RULES_FILE", "")
+# Raw packet archive: packets older than this many days are deleted by a daily job; 0 keeps them forever.
+ARCHIVE_RETENTION_DAYS = env_int("ECOBRAIN_ARCHIVE_RETENTION_DAYS", 400, minimum=0)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

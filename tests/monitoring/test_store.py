@@ -81,12 +81,14 @@ def test_a_key_twice_in_one_call_keeps_the_last_row(series):
     assert HourObservation.objects.get(series=series).value_text == "2"
 
 
-def test_qc_flags_survive_a_repeat_but_not_a_correction(series):
+def test_window_flags_survive_a_repeat_but_not_a_correction(series):
+    """Window flags (set by the QC job) stay on a repeat; point flags are recomputed from every version."""
     store_observations(hours(series, 1), resolution=Resolution.HOUR)
-    HourObservation.objects.filter(series=series).update(qc_flags=QCFlag.SPIKE | QCFlag.NEGATIVE)
+    HourObservation.objects.filter(series=series).update(qc_flags=QCFlag.SPIKE | QCFlag.STUCK | QCFlag.NEGATIVE)
     store_observations(hours(series, 1), resolution=Resolution.HOUR)
     row = HourObservation.objects.get(series=series)
-    assert row.has_qc_flag(QCFlag.SPIKE) and row.has_qc_flag(QCFlag.NEGATIVE)
+    assert row.has_qc_flag(QCFlag.SPIKE) and row.has_qc_flag(QCFlag.STUCK)
+    assert not row.has_qc_flag(QCFlag.NEGATIVE)  # 12.5 is not negative, whatever the row said before
     assert len(row.qc_flag_labels()) == 2
     store_observations(hours(series, 1, text="99"), resolution=Resolution.HOUR)
     row.refresh_from_db()

@@ -23,6 +23,7 @@ MONITORING_DATA = {
     "monitoring.minuteobservation": READ,
     "monitoring.hourobservation": READ,
     "monitoring.dayobservation": READ,
+    "monitoring.dailycompleteness": READ,
 }
 
 ROLE_GRANTS: dict[str, dict[str, frozenset[str]]] = {

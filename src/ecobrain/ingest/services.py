@@ -154,9 +154,23 @@ def _ingest_decoded(raw: bytes, packet: Packet, *, peer: str, received_at: datet
             PacketOutcome.DECODE_ERROR, f"field: DataTime {packet.cp.get('DataTime')} out of range", device=device
         )
 
+    rows, skipped = observation_rows(packet, device.pk, resolution, period_start)
+    stored = store_observations(rows, resolution=resolution, received_at=received_at)
+    outcome = PacketOutcome.DUPLICATE if stored.updated and not stored.inserted else PacketOutcome.STORED
+    detail = f"unknown factor codes not stored: {', '.join(skipped)}" if skipped else ""
+    return finish(outcome, detail, device=device, inserted=stored.inserted, updated=stored.updated, skipped=skipped)
+
+
+def observation_rows(
+    packet: Packet, device_id: int, resolution: str, period_start: datetime
+) -> tuple[list[ObservationRow], list[str]]:
+    """The rows a data packet stores for its device, and its factor codes the registry does not know (skipped).
+
+    Shared by ``ingest_packet`` and re-derivation from the archive (``ecobrain.ingest.rederive``).
+    """
     factors = dict(MonitoringFactor.objects.filter(code__in=list(packet.factors)).values_list("code", "pk"))
     skipped = sorted(set(packet.factors) - factors.keys())
-    series = ensure_series(device.pk, factors.values())
+    series = ensure_series(device_id, factors.values())
     main = MAIN_SUFFIX.get(resolution, "Avg")
     rows = [
         ObservationRow(
@@ -169,10 +183,7 @@ def _ingest_decoded(raw: bytes, packet: Packet, *, peer: str, received_at: datet
         for code, factor_id in factors.items()
         for values in (packet.factors[code],)
     ]
-    stored = store_observations(rows, resolution=resolution, received_at=received_at)
-    outcome = PacketOutcome.DUPLICATE if stored.updated and not stored.inserted else PacketOutcome.STORED
-    detail = f"unknown factor codes not stored: {', '.join(skipped)}" if skipped else ""
-    return finish(outcome, detail, device=device, inserted=stored.inserted, updated=stored.updated, skipped=skipped)
+    return rows, skipped
 
 
 def _text(value: str) -> str:

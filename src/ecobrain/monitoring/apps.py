@@ -8,8 +8,27 @@ class MonitoringConfig(AppConfig):
     verbose_name = "监测数据"
 
     def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
+        from ecobrain.core.env import ConfigError
+        from ecobrain.monitoring.models import Series
+        from ecobrain.monitoring.qc.rules import RuleFileError, rule_table
+
         checks.register(check_sqlite_upsert, checks.Tags.database)
+        try:
+            rule_table()  # a broken ECOBRAIN_QC_RULES_FILE stops the program at start, not at the first packet
+        except RuleFileError as exc:
+            raise ConfigError(f"{exc} (set by ECOBRAIN_QC_RULES_FILE)") from None
+        post_save.connect(_forget_series, sender=Series, dispatch_uid="monitoring.qc.forget_saved")
+        post_delete.connect(_forget_series, sender=Series, dispatch_uid="monitoring.qc.forget_deleted")
         register_tabs()
+
+
+def _forget_series(sender, instance, **kwargs) -> None:
+    """A created or deleted series drops its cached QC rule (ids are reused after a rollback on SQLite)."""
+    from ecobrain.monitoring.qc import forget_series
+
+    forget_series([instance.pk])
 
 
 def register_tabs() -> None:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from calendar import monthrange
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from django.db import models
+from django.db.models import F, Q, Sum
+from django.db.models.functions import Least
 from django.utils.translation import gettext_lazy as _
 
 from ecobrain.core.gate import GateScope, RestrictedQuerySet
@@ -106,6 +110,12 @@ def _unique(table: str) -> list[models.UniqueConstraint]:
     return [models.UniqueConstraint(fields=["series", "period_start"], name=f"{table}_series_period")]
 
 
+def _received(table: str) -> list[models.Index]:
+    # The window QC job finds the rows written since its watermark (monitoring.qc.windows). received_at grows
+    # with time, so inserts land at the right edge of this index and stay cheap.
+    return [models.Index(fields=["received_at"], name=f"{table}_received")]
+
+
 class RealtimeObservation(Observation):
     """A real-time value (CN 2011): period_start is the sampling instant."""
 
@@ -115,6 +125,7 @@ class RealtimeObservation(Observation):
         verbose_name = _("实时数据")
         verbose_name_plural = _("实时数据")
         constraints = _unique("obs_realtime")
+        indexes = _received("obs_realtime")
 
 
 class MinuteObservation(Observation):
@@ -126,6 +137,7 @@ class MinuteObservation(Observation):
         verbose_name = _("分钟数据")
         verbose_name_plural = _("分钟数据")
         constraints = _unique("obs_minute")
+        indexes = _received("obs_minute")
 
 
 class HourObservation(Observation):
@@ -137,6 +149,7 @@ class HourObservation(Observation):
         verbose_name = _("小时数据")
         verbose_name_plural = _("小时数据")
         constraints = _unique("obs_hour")
+        indexes = _received("obs_hour")
 
 
 class DayObservation(Observation):
@@ -148,6 +161,7 @@ class DayObservation(Observation):
         verbose_name = _("日数据")
         verbose_name_plural = _("日数据")
         constraints = _unique("obs_day")
+        indexes = _received("obs_day")
 
 
 OBSERVATION_MODELS: dict[str, type[Observation]] = {
@@ -156,6 +170,151 @@ OBSERVATION_MODELS: dict[str, type[Observation]] = {
     Resolution.HOUR: HourObservation,
     Resolution.DAY: DayObservation,
 }
+
+
+class QCWatermark(models.Model):
+    """How far the window QC job has evaluated one resolution's rows, by the time they were received."""
+
+    resolution = models.CharField(_("分辨率"), max_length=16, choices=Resolution.choices, unique=True)
+    received_until = models.DateTimeField(_("已评估至（接收时间）"), null=True, blank=True)
+    updated = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        ordering = ["resolution"]
+        verbose_name = _("质控进度")
+        verbose_name_plural = _("质控进度")
+
+    def __str__(self) -> str:
+        return f"{self.resolution}: {self.received_until}"
+
+
+@dataclass(frozen=True)
+class CompletenessRate:
+    """Counts summed over days and series, each day's received and valid counts capped at its expected count.
+
+    standards.md §8: 传输率 = received ÷ expected; 有效率 = valid ÷ received; 有效传输率 = 传输率 × 有效率,
+    which is valid ÷ expected. The rates are fractions (0.9714 for 97.14 %), None when there is nothing to
+    divide by.
+    """
+
+    expected: int = 0
+    received: int = 0
+    valid: int = 0
+
+    @property
+    def transmission_rate(self) -> float | None:
+        return self.received / self.expected if self.expected else None
+
+    @property
+    def validity_rate(self) -> float | None:
+        return self.valid / self.received if self.received else None
+
+    @property
+    def effective_rate(self) -> float | None:
+        return self.valid / self.expected if self.expected else None
+
+
+class CompletenessQuerySet(RestrictedQuerySet):
+    """Reads of the completeness table, narrowed by device, station, outlet, district and days."""
+
+    def for_device(self, device) -> CompletenessQuerySet:
+        return self.filter(series__device=device)
+
+    def for_station(self, station) -> CompletenessQuerySet:
+        return self.filter(series__device__station=station)
+
+    def for_outlet(self, outlet) -> CompletenessQuerySet:
+        return self.filter(series__device__outlet=outlet)
+
+    def for_enterprise(self, enterprise) -> CompletenessQuerySet:
+        return self.filter(series__device__outlet__enterprise=enterprise)
+
+    def for_district(self, district) -> CompletenessQuerySet:
+        return self.filter(
+            Q(series__device__station__district=district) | Q(series__device__outlet__enterprise__district=district)
+        )
+
+    def for_resolution(self, resolution: str) -> CompletenessQuerySet:
+        return self.filter(resolution=resolution)
+
+    def between(self, first: date, last: date) -> CompletenessQuerySet:
+        """Days ``first`` … ``last``, both included."""
+        return self.filter(day__gte=first, day__lte=last)
+
+    def in_month(self, year: int, month: int) -> CompletenessQuerySet:
+        return self.between(date(year, month, 1), date(year, month, monthrange(year, month)[1]))
+
+    def rates(self) -> CompletenessRate:
+        """The rates over every row of the queryset."""
+        totals = self.order_by().aggregate(**_CAPPED_SUMS)
+        return CompletenessRate(*(totals[key] or 0 for key in _CAPPED_SUMS))
+
+    def rates_by(self, *fields: str) -> dict:
+        """Rates per value of ``fields`` (e.g. ``"series__device"``, ``"day"``); a tuple key for several fields."""
+        rows = self.order_by().values(*fields).annotate(**_CAPPED_SUMS)
+        return {
+            (row[fields[0]] if len(fields) == 1 else tuple(row[f] for f in fields)): CompletenessRate(
+                *(row[key] or 0 for key in _CAPPED_SUMS)
+            )
+            for row in rows
+        }
+
+
+_CAPPED_SUMS = {
+    "n_expected": Sum("expected"),
+    "n_received": Sum(Least(F("received"), F("expected"))),
+    "n_valid": Sum(Least(F("valid"), F("received"), F("expected"))),
+}
+
+
+class DailyCompleteness(models.Model):
+    """Expected (应传), received (实传) and valid counts of one series at one resolution on one China day."""
+
+    series = models.ForeignKey(Series, verbose_name=_("序列"), on_delete=models.CASCADE, related_name="+")
+    day = models.DateField(_("日期"), help_text=_("自然日（北京时间）"))
+    resolution = models.CharField(_("分辨率"), max_length=16, choices=Resolution.choices)
+    interval_seconds = models.PositiveIntegerField(_("数据间隔(秒)"))
+    expected = models.PositiveIntegerField(_("应传个数"))
+    received = models.PositiveIntegerField(_("实传个数"))
+    valid = models.PositiveIntegerField(_("有效个数"))
+    flagged = models.PositiveIntegerField(_("质控标记个数"), default=0)
+    computed_at = models.DateTimeField(_("计算时间"))
+
+    objects = CompletenessQuerySet.as_manager()
+    gate = GateScope(
+        district=tuple(f"series__{path}" for path in DEVICE_DISTRICT),
+        enterprise=tuple(f"series__{path}" for path in DEVICE_ENTERPRISE),
+    )
+
+    class Meta:
+        ordering = ["day", "series_id", "resolution"]
+        verbose_name = _("数据完整率")
+        verbose_name_plural = _("数据完整率")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["series", "day", "resolution"],
+                name="completeness_series_day",
+                violation_error_message="该序列当日已有此分辨率的完整率记录。",
+            ),
+            models.CheckConstraint(
+                condition=Q(valid__lte=F("received")),
+                name="completeness_valid_le_received",
+                violation_error_message="有效个数不能大于实传个数。",
+            ),
+            models.CheckConstraint(
+                condition=Q(interval_seconds__gt=0),
+                name="completeness_interval_positive",
+                violation_error_message="数据间隔须大于0秒。",
+            ),
+        ]
+        indexes = [models.Index(fields=["day", "resolution"], name="completeness_day")]
+
+    def __str__(self) -> str:
+        return f"{self.series_id} {self.day} {self.resolution}: {self.valid}/{self.received}/{self.expected}"
+
+    def rate(self) -> CompletenessRate:
+        received = min(self.received, self.expected)
+        return CompletenessRate(self.expected, received, min(self.valid, received))
 
 
 class ArchivedPacket(models.Model):

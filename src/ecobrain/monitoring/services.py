@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 
 from ecobrain.monitoring.models import (
@@ -18,9 +19,15 @@ from ecobrain.monitoring.models import (
     VALUE_TEXT_MAX,
     Series,
 )
+from ecobrain.monitoring.qc import WINDOW_FLAGS, forget_series, point_flags, series_rules
 
 # Rows per INSERT: 9 parameters a row keeps a batch far under SQLite's 32,766 and PostgreSQL's 65,535.
 BATCH_SIZE = 2000
+# On PostgreSQL a call with at least this many rows streams them with COPY into a temporary staging table and
+# upserts from there (ARCHITECTURE.md decision 3), in chunks of COPY_CHUNK rows.
+COPY_THRESHOLD = 2000
+COPY_CHUNK = 50_000
+_STAGE = "ecobrain_observation_stage"
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)$")
 _QUANTUM = Decimal(1).scaleb(-VALUE_DECIMAL_PLACES)
 _INTEGER_DIGITS = VALUE_MAX_DIGITS - VALUE_DECIMAL_PLACES
@@ -64,10 +71,15 @@ def store_observations(
     """Insert or update ``rows`` in the table of ``resolution``; a re-sent key updates its row, never adds one.
 
     One ``INSERT … ON CONFLICT (series_id, period_start) DO UPDATE`` per batch (SQLite ≥ 3.35 and
-    PostgreSQL both speak it): the update takes the new value, flag and stats and sets
-    ``revision = revision + 1``, so a repeat or a correction is counted. QC flags are kept when the value text
-    is unchanged. ``RETURNING revision`` tells inserted rows (revision 1) from updated ones.
-    Within one call a key given twice keeps its last row.
+    PostgreSQL both speak it; on PostgreSQL a call of COPY_THRESHOLD rows or more is COPYed into a staging
+    table and upserted from there with the same clause): the update takes the new value, flag and stats and sets
+    ``revision = revision + 1``, so a repeat or a correction is counted. ``RETURNING revision`` tells
+    inserted rows (revision 1) from updated ones. Within one call a key given twice keeps its last row.
+
+    QC (docs/monitoring.md "QC rules"): each row's point flags (negative, out of range, maintenance) are
+    computed here from its value, device flag and factor rule, and OR-ed with ``row.qc_flags``. The window
+    flags (flat line, stuck, spike) of an existing row survive a repeat of the same value text and are
+    dropped by a correction; the window job then judges the new value.
     """
     model = OBSERVATION_MODELS[resolution]
     received_at = received_at or timezone.now()
@@ -78,12 +90,16 @@ def store_observations(
         unique[(row.series_id, row.period_start.astimezone(UTC))] = row
     if not unique:
         return StoreResult()
-    items = list(unique.items())
+    rules = series_rules({series_id for series_id, _ in unique})
+    # In key order, so concurrent writers lock shared rows in the same order (no deadlock between them).
+    values = [_row_values(key, unique[key], rules.get(key[0]), received_at) for key in sorted(unique)]
+    use_copy = connection.vendor == "postgresql" and len(values) >= COPY_THRESHOLD
+    upsert, size = (_copy_upsert, COPY_CHUNK) if use_copy else (_upsert, BATCH_SIZE)
     inserted = updated = 0
     # savepoint=False: a nested call (ingest_packet) needs no savepoint; any error aborts the caller's transaction.
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-        for start in range(0, len(items), BATCH_SIZE):
-            revisions = _upsert(cursor, model, items[start : start + BATCH_SIZE], received_at)
+        for start in range(0, len(values), size):
+            revisions = upsert(cursor, model, values[start : start + size])
             fresh = sum(1 for revision in revisions if revision == 1)
             inserted += fresh
             updated += len(revisions) - fresh
@@ -92,46 +108,101 @@ def store_observations(
 
 _COLUMNS = ("series", "period_start", "value", "value_text", "stats", "device_flag", "qc_flags", "revision")
 _UPDATED = ("value", "value_text", "stats", "device_flag", "received_at")
+_FIELD_NAMES = (*_COLUMNS, "received_at")
 
 
-def _upsert(cursor, model, items: Sequence[tuple[tuple[int, datetime], ObservationRow]], received_at) -> list[int]:
+def _row_values(key: tuple[int, datetime], row: ObservationRow, rule, received_at: datetime) -> tuple:
+    """The column values of one row, in ``_FIELD_NAMES`` order (Python values, not yet adapted)."""
+    series_id, period_start = key
+    text = row.value_text if len(row.value_text) <= VALUE_TEXT_MAX else ""
+    value = parse_value(text)
+    flag = row.device_flag[:8]
+    return (
+        series_id,
+        period_start,
+        value,
+        text,
+        row.stats if text or not row.value_text else {**row.stats, "_value": row.value_text},
+        flag,
+        int(row.qc_flags) | point_flags(rule, value, flag),
+        1,
+        received_at,
+    )
+
+
+def _on_conflict(model) -> str:
+    """The ``ON CONFLICT … DO UPDATE … RETURNING revision`` tail shared by the VALUES and the COPY paths."""
     meta = model._meta
     quote = connection.ops.quote_name
-    fields = [meta.get_field(name) for name in (*_COLUMNS, "received_at")]
-    columns = ", ".join(quote(f.column) for f in fields)
     table = quote(meta.db_table)
-    placeholder = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    params: list = []
-    for (series_id, period_start), row in items:
-        text = row.value_text if len(row.value_text) <= VALUE_TEXT_MAX else ""
-        values = (
-            series_id,
-            period_start,
-            parse_value(text),
-            text,
-            row.stats if text or not row.value_text else {**row.stats, "_value": row.value_text},
-            row.device_flag[:8],
-            int(row.qc_flags),
-            1,
-            received_at,
-        )
-        params += [f.get_db_prep_save(v, connection) for f, v in zip(fields, values, strict=True)]
     assignments = [
         f"{quote(meta.get_field(name).column)} = excluded.{quote(meta.get_field(name).column)}" for name in _UPDATED
     ]
     qc, text_col, revision = (quote(meta.get_field(n).column) for n in ("qc_flags", "value_text", "revision"))
+    # Point flags always come from the new version; window flags stay only when the value text is unchanged.
     assignments.append(
-        f"{qc} = CASE WHEN {table}.{text_col} = excluded.{text_col} THEN {table}.{qc} ELSE excluded.{qc} END"
+        f"{qc} = CASE WHEN {table}.{text_col} = excluded.{text_col} "
+        f"THEN ({table}.{qc} & {WINDOW_FLAGS}) | excluded.{qc} ELSE excluded.{qc} END"
     )
     assignments.append(f"{revision} = {table}.{revision} + 1")
-    # Identifiers come from the model's meta (quoted); every value is a bound parameter.
-    sql = (
-        f"INSERT INTO {table} ({columns}) VALUES {', '.join([placeholder] * len(items))} "  # noqa: S608
+    return (
         f"ON CONFLICT ({quote('series_id')}, {quote('period_start')}) DO UPDATE SET {', '.join(assignments)} "
         f"RETURNING {revision}"
     )
+
+
+# Columns whose Python values (int, str) go to the driver as they are; the others are adapted by their field.
+_PLAIN = frozenset({"series", "value_text", "device_flag", "qc_flags", "revision"})
+
+
+def _upsert(cursor, model, rows: Sequence[tuple]) -> list[int]:
+    meta = model._meta
+    db = connections[DEFAULT_DB_ALIAS]  # the connection itself: the proxy costs a context lookup per access
+    quote = db.ops.quote_name
+    fields = [meta.get_field(name) for name in _FIELD_NAMES]
+    columns = ", ".join(quote(f.column) for f in fields)
+    placeholder = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    preps = [None if f.name in _PLAIN else f.get_db_prep_save for f in fields[:-1]]
+    received_at = fields[-1].get_db_prep_save(rows[0][-1], db)  # one receive time for the whole call
+    params: list = []
+    append = params.append
+    for values in rows:
+        for prep, value in zip(preps, values, strict=False):  # all but received_at
+            append(value if prep is None or value is None else prep(value, db))
+        append(received_at)
+    # Identifiers come from the model's meta (quoted); every value is a bound parameter.
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES {', '.join([placeholder] * len(rows))} "  # noqa: S608
+        + _on_conflict(model)
+    )
     cursor.execute(sql, params)
     return [r[0] for r in cursor.fetchall()]
+
+
+def _copy_upsert(cursor, model, rows: Sequence[tuple]) -> list[int]:
+    """PostgreSQL: COPY ``rows`` into a session-local staging table, then the same ON CONFLICT upsert from it.
+
+    The staging table is created once per connection (``ON COMMIT DELETE ROWS``) and emptied after each use, so
+    several calls in one transaction do not see each other's rows.
+    """
+    meta = model._meta
+    quote = connection.ops.quote_name
+    fields = [meta.get_field(name) for name in _FIELD_NAMES]
+    columns = ", ".join(quote(f.column) for f in fields)
+    definition = ", ".join(f"{quote(f.column)} {f.db_type(connection)}" for f in fields)
+    cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGE} ({definition}) ON COMMIT DELETE ROWS")
+    stats_at = _FIELD_NAMES.index("stats")
+    with cursor.cursor.copy(f"COPY {_STAGE} ({columns}) FROM STDIN") as copy:
+        for values in rows:
+            # jsonb takes the JSON text; the other values are adapted by psycopg as in the VALUES path.
+            copy.write_row([json.dumps(v) if i == stats_at else v for i, v in enumerate(values)])
+    cursor.execute(
+        f"INSERT INTO {quote(meta.db_table)} ({columns}) SELECT {columns} FROM {_STAGE} "  # noqa: S608
+        f"ORDER BY {quote('series_id')}, {quote('period_start')} " + _on_conflict(model)
+    )
+    revisions = [r[0] for r in cursor.fetchall()]
+    cursor.execute(f"TRUNCATE {_STAGE}")
+    return revisions
 
 
 def ensure_series(device_id: int, factor_ids: Iterable[int]) -> dict[int, int]:
@@ -151,7 +222,9 @@ def ensure_series(device_id: int, factor_ids: Iterable[int]) -> dict[int, int]:
         Series.objects.bulk_create(
             [Series(device_id=device_id, factor_id=factor_id) for factor_id in sorted(missing)], ignore_conflicts=True
         )
-        found.update(
+        created = dict(
             Series.objects.filter(device_id=device_id, factor_id__in=missing).order_by().values_list("factor_id", "pk")
         )
+        forget_series(created.values())  # an id reused after a rolled-back transaction must not keep a stale rule
+        found.update(created)
     return found

@@ -1,0 +1,147 @@
+"""Re-derivation (ARCHITECTURE.md decision 4): replay archived packets through decode → store again.
+
+A factor added to the registry later, a changed QC rule or a fixed codec is applied to history by replaying
+the raw frames of the archive. Re-derivation creates no archive rows, sends no acks and writes no security
+events: the packets were authenticated when they arrived, and their archive rows stay as the evidence of
+what happened then (outcome and detail are not rewritten).
+
+Packets are read in the order they arrived, in bounded batches (keyset on ``received_at, id``), each batch
+one transaction; a key stored by several packets ends with the last one's version, as it did on arrival.
+Re-derived rows keep the ``received_at`` of their packet, so the QC watermark does not see them: the window
+checks of the touched ranges are run here after each batch.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from django.db import transaction
+from django.db.models import Q
+
+from ecobrain.ingest.services import RESOLUTION_BY_CN, observation_rows
+from ecobrain.monitoring.choices import PacketOutcome
+from ecobrain.monitoring.models import ArchivedPacket
+from ecobrain.monitoring.qc.windows import WINDOW_RESOLUTIONS, evaluate_series
+from ecobrain.monitoring.services import store_observations
+from ecobrain.standards.hj212 import HJ212Error, Reassembler, decode
+
+# Packets that reached the store or could have: data stored or re-sent, and authenticated packets that were
+# archived as unsupported (a CN not processed then, split parts). Packets that failed authentication or
+# decoding are not replayed.
+REDERIVE_OUTCOMES = (PacketOutcome.STORED, PacketOutcome.DUPLICATE, PacketOutcome.UNSUPPORTED)
+BATCH_PACKETS = 500
+
+
+@dataclass
+class RederiveReport:
+    """What a run did; with ``dry_run`` the same counts, rolled back."""
+
+    packets_read: int = 0
+    packets_stored: int = 0  # packets that stored at least one value
+    values_inserted: int = 0
+    values_updated: int = 0
+    still_unsupported: int = 0  # a CN that is still not processed, a split part whose message is incomplete
+    undecodable: int = 0  # no longer decodes, or data without a usable DataTime
+    without_device: int = 0  # the device was deleted since (the archive row lost its link)
+    skipped_codes: Counter = field(default_factory=Counter)  # factor code → packets that still carry it
+    qc_rows_changed: int = 0
+
+    def lines(self) -> list[str]:
+        codes = ", ".join(f"{code} ({count})" for code, count in sorted(self.skipped_codes.items())) or "none"
+        return [
+            f"packets read: {self.packets_read}",
+            f"packets with values stored: {self.packets_stored}",
+            f"values inserted: {self.values_inserted}, updated: {self.values_updated}",
+            f"still unsupported: {self.still_unsupported}; undecodable: {self.undecodable}; "
+            f"without device: {self.without_device}",
+            f"factor codes still unknown: {codes}",
+            f"QC window flags changed: {self.qc_rows_changed}",
+        ]
+
+
+def rederive(
+    *,
+    mns: Iterable[str] = (),
+    since: datetime | None = None,
+    until: datetime | None = None,
+    dry_run: bool = False,
+    batch_size: int = BATCH_PACKETS,
+    progress: Callable[[RederiveReport], None] | None = None,
+) -> RederiveReport:
+    """Replay the archived packets of ``mns`` (all when empty) received in ``[since, until)``."""
+    packets = ArchivedPacket.objects.filter(outcome__in=REDERIVE_OUTCOMES)
+    if mns := list(mns):
+        packets = packets.filter(mn__in=mns)
+    if since is not None:
+        packets = packets.filter(received_at__gte=since)
+    if until is not None:
+        packets = packets.filter(received_at__lt=until)
+    packets = packets.order_by("received_at", "pk").only("pk", "raw", "received_at", "device_id")
+    report = RederiveReport()
+    moment = [0.0]  # the reassembler's clock is the archive's receive time, so parts meet as they did live
+    reassembler = Reassembler(max_pending=4096, clock=lambda: moment[0])
+    cursor: tuple[datetime, int] | None = None
+    while True:
+        page = (
+            packets
+            if cursor is None
+            else packets.filter(Q(received_at__gt=cursor[0]) | Q(received_at=cursor[0], pk__gt=cursor[1]))
+        )
+        batch = list(page[:batch_size])
+        if not batch:
+            break
+        cursor = (batch[-1].received_at, batch[-1].pk)
+        touched: dict[tuple[str, int], list[datetime]] = {}
+        with transaction.atomic():
+            for archived in batch:
+                moment[0] = archived.received_at.timestamp()
+                _replay(archived, reassembler, report, touched)
+            if dry_run:
+                transaction.set_rollback(True)
+        if not dry_run:
+            for (resolution, series_id), (first, last) in touched.items():
+                report.qc_rows_changed += evaluate_series(resolution, series_id, first, last).rows_changed
+        if progress:
+            progress(report)
+    report.still_unsupported += len(reassembler)  # parts whose message never completed
+    return report
+
+
+def _replay(archived: ArchivedPacket, reassembler: Reassembler, report: RederiveReport, touched: dict) -> None:
+    report.packets_read += 1
+    try:
+        packet = reassembler.add(decode(bytes(archived.raw)))
+    except HJ212Error:
+        report.undecodable += 1
+        return
+    if packet is None:  # a part of a split message; the last part brings the whole
+        return
+    if archived.device_id is None:
+        report.without_device += 1
+        return
+    resolution = RESOLUTION_BY_CN.get(packet.cn)
+    if resolution is None:
+        report.still_unsupported += 1
+        return
+    if packet.data_time is None:
+        report.undecodable += 1
+        return
+    try:
+        period_start = packet.data_time.astimezone(UTC)
+    except OverflowError:
+        report.undecodable += 1
+        return
+    rows, skipped = observation_rows(packet, archived.device_id, resolution, period_start)
+    report.skipped_codes.update(skipped)
+    stored = store_observations(rows, resolution=resolution, received_at=archived.received_at)
+    report.values_inserted += stored.inserted
+    report.values_updated += stored.updated
+    if stored.total:
+        report.packets_stored += 1
+    if resolution in WINDOW_RESOLUTIONS:
+        for row in rows:
+            span = touched.setdefault((resolution, row.series_id), [period_start, period_start])
+            span[0], span[1] = min(span[0], period_start), max(span[1], period_start)
