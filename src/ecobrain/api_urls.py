@@ -3,10 +3,12 @@
 from rest_framework.routers import DefaultRouter
 
 from ecobrain.accounts.api.views import MeView
+from ecobrain.monitoring.api import register as register_monitoring
 from ecobrain.registry.api import register as register_registry
 
 router = DefaultRouter()
 register_registry(router)
+register_monitoring(router)
 
 from django.urls import path  # noqa: E402
 

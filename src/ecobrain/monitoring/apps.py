@@ -21,6 +21,7 @@ class MonitoringConfig(AppConfig):
             raise ConfigError(f"{exc} (set by ECOBRAIN_QC_RULES_FILE)") from None
         post_save.connect(_forget_series, sender=Series, dispatch_uid="monitoring.qc.forget_saved")
         post_delete.connect(_forget_series, sender=Series, dispatch_uid="monitoring.qc.forget_deleted")
+        register_tabs()
 
 
 def _forget_series(sender, instance, **kwargs) -> None:
@@ -28,6 +29,28 @@ def _forget_series(sender, instance, **kwargs) -> None:
     from ecobrain.monitoring.qc import forget_series
 
     forget_series([instance.pk])
+
+
+def register_tabs() -> None:
+    """The data tab on station, outlet and device pages; the latest packets on the device page."""
+    from django.utils.translation import gettext_lazy as _
+
+    from ecobrain.core.object_views import DetailTab, register_detail_tab
+    from ecobrain.monitoring.views import data_tab, device_packets_tab
+
+    data = DetailTab("data", _("监测数据"), "monitoring/tabs/data.html", "monitoring.hourobservation", data_tab)
+    for model_label in ("registry.station", "registry.outlet", "registry.device"):
+        register_detail_tab(model_label, data)
+    register_detail_tab(
+        "registry.device",
+        DetailTab(
+            "packets",
+            _("最新报文"),
+            "monitoring/tabs/device_packets.html",
+            "monitoring.archivedpacket",
+            device_packets_tab,
+        ),
+    )
 
 
 def check_sqlite_upsert(app_configs=None, databases=None, **kwargs) -> list[checks.CheckMessage]:
