@@ -190,6 +190,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
+# Device sessions (docs/hj212.md, "Gateway"): a device is offline after this many expected intervals without
+# data or heartbeat; the interval is learned from its traffic, DEFAULT_INTERVAL (seconds) until then.
+DEVICE_OFFLINE_INTERVALS = env_int("ECOBRAIN_DEVICE_OFFLINE_INTERVALS", 3, minimum=1)
+DEVICE_DEFAULT_INTERVAL = env_int("ECOBRAIN_DEVICE_DEFAULT_INTERVAL", 3600, minimum=30, maximum=86400)
+
 # Device access passwords are encrypted at rest with a key derived from this (or SECRET_KEY when unset).
 FIELD_ENCRYPTION_KEY = env_str("ECOBRAIN_FIELD_ENCRYPTION_KEY", SECRET_KEY)
 

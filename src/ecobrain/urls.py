@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/", include("ecobrain.accounts.urls")),
     path("registry/", include("ecobrain.registry.urls")),
     path("audit/", include("ecobrain.audit.urls")),
+    path("ingest/", include("ecobrain.ingest.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("ecobrain.api_urls")),

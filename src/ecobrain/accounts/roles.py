@@ -86,6 +86,18 @@ ROLE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
     Role.DATA_CONSUMER: {**REFERENCE, "registry.station": READ},
 }
 
+# Device sessions (online status) and host→device commands (ingest): whoever may view a device sees its link
+# and its command history; only monitoring staff (and the system admin, who holds every grant) send commands.
+INGEST_GRANTS: dict[str, dict[str, frozenset[str]]] = {
+    Role.BUREAU_LEADER: {"ingest.devicesession": READ},
+    Role.MONITORING_STAFF: {"ingest.devicesession": READ},
+    Role.ENFORCEMENT_OFFICER: {"ingest.devicesession": READ},
+    Role.DISTRICT_HANDLER: {"ingest.devicesession": READ},
+    Role.ENTERPRISE_USER: {"ingest.devicesession": VIEW},
+}
+for _role, _grants in INGEST_GRANTS.items():
+    ROLE_GRANTS[_role].update(_grants)
+
 
 def role_allows(role: str, label: str, action: str) -> bool:
     grants = ROLE_GRANTS.get(role, {})

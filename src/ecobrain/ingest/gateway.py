@@ -22,7 +22,8 @@ from datetime import datetime
 from django.db import close_old_connections, connections
 from django.utils import timezone
 
-from ecobrain.ingest import services
+from ecobrain.ingest import services, sessions
+from ecobrain.monitoring.choices import PacketOutcome
 from ecobrain.standards.hj212 import MAX_DATA_LENGTH, Packet, encode
 
 logger = logging.getLogger(__name__)
@@ -130,8 +131,17 @@ class _Work:
     connection: Connection
 
 
+@dataclass
+class _Closed:
+    """A connection ended: its devices are no longer connected (handled in the writer, after its frames)."""
+
+    connection: Connection
+    at: datetime
+
+
 class BatchWriter:
-    """The one writer thread: group commit of everything queued, then acks handed back to the event loop."""
+    """The one writer thread: group commit of everything queued, then acks handed back to the event loop,
+    then the batch's session bookkeeping (a few bulk statements, see :mod:`ecobrain.ingest.sessions`)."""
 
     def __init__(
         self,
@@ -140,22 +150,29 @@ class BatchWriter:
         batch_max: int = 500,
         batch_wait: float = 0.005,
         ingest: Callable | None = None,
+        gateway_id: str = "",
     ) -> None:
         self.loop = loop
         self.batch_max = batch_max
         self.batch_wait = batch_wait
+        self.gateway_id = gateway_id or sessions.gateway_instance_id()
         self._ingest = ingest
-        self._queue: queue.SimpleQueue[_Work | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[_Work | _Closed | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="hj212-writer", daemon=True)
         self.batches = 0
         self.packets = 0
         self.failed_batches = 0
+        # device id → the connection that last authenticated as it (owned by the writer thread)
+        self.device_connections: dict[int, Connection] = {}
 
     def start(self) -> None:
         self._thread.start()
 
     def submit(self, work: _Work) -> None:
         self._queue.put(work)
+
+    def connection_closed(self, connection: Connection) -> None:
+        self._queue.put(_Closed(connection, timezone.now()))
 
     def stop(self, timeout: float = 10.0) -> None:
         """Finish what is queued, then end the thread."""
@@ -164,26 +181,59 @@ class BatchWriter:
 
     def _run(self) -> None:
         try:
+            self._guard(sessions.clear_stale_connections, self.gateway_id)
             stopping = False
             while not stopping:
                 first = self._queue.get()
                 if first is None:
                     break
-                batch = [first]
+                items = [first]
+                works = 1 if isinstance(first, _Work) else 0
                 deadline = time.monotonic() + self.batch_wait
-                while len(batch) < self.batch_max:
+                while works < self.batch_max:
                     remaining = deadline - time.monotonic()
                     try:
-                        work = self._queue.get(timeout=remaining) if remaining > 0 else self._queue.get_nowait()
+                        item = self._queue.get(timeout=remaining) if remaining > 0 else self._queue.get_nowait()
                     except queue.Empty:
                         break
-                    if work is None:
+                    if item is None:
                         stopping = True
                         break
-                    batch.append(work)
-                self._commit(batch)
+                    items.append(item)
+                    works += isinstance(item, _Work)
+                batch = [item for item in items if isinstance(item, _Work)]
+                if batch:
+                    self._commit(batch)
+                closed = [item for item in items if isinstance(item, _Closed)]
+                if closed:
+                    self._guard(self._connections_closed, closed)
+            # Stopping: every connection goes with the gateway.
+            self._guard(self._connections_closed, [_Closed(c, timezone.now()) for c in self._open_connections()])
         finally:
             connections.close_all()
+
+    def _guard(self, func: Callable, *args) -> None:
+        """Bookkeeping that must not stop the writer: a failure is logged (the data path is already done)."""
+        try:
+            close_old_connections()
+            func(*args)
+        except Exception:
+            logger.exception("HJ 212 gateway bookkeeping (%s) failed", getattr(func, "__name__", func))
+
+    def _open_connections(self) -> list[Connection]:
+        return list({id(c): c for c in self.device_connections.values()}.values())
+
+    def _connections_closed(self, closed: list[_Closed]) -> None:
+        if not closed:
+            return
+        gone: list[int] = []
+        at = closed[-1].at
+        for event in closed:
+            for device_id in event.connection.device_ids:
+                if self.device_connections.get(device_id) is event.connection:
+                    del self.device_connections[device_id]
+                    gone.append(device_id)
+        sessions.mark_disconnected(gone, gateway=self.gateway_id, at=at)
 
     def _commit(self, batch: list[_Work]) -> None:
         close_old_connections()
@@ -204,6 +254,30 @@ class BatchWriter:
                     logger.exception("cannot build the 9014 ack for a packet from %s", work.peer)
                     continue
                 self.loop.call_soon_threadsafe(work.connection.send, ack)
+        self._guard(self._after_commit, batch, results)
+
+    def _after_commit(self, batch: list[_Work], results: list) -> None:
+        """Connections learn their devices; sessions take the batch's traffic (a few bulk statements)."""
+        entries = []
+        new_links: dict[int, datetime] = {}
+        for work, result in zip(batch, results, strict=True):
+            connection = work.connection
+            device_id = getattr(result, "device_id", None)
+            if device_id is not None and result.outcome != PacketOutcome.AUTH_FAILED:
+                if device_id not in connection.device_ids:
+                    connection.device_ids.append(device_id)
+                if self.device_connections.get(device_id) is not connection:
+                    self.device_connections[device_id] = connection
+                    new_links.setdefault(device_id, work.received_at)
+            fallback = connection.device_ids[0] if connection.device_ids else None
+            if result.outcome == PacketOutcome.UNKNOWN_MN:
+                fallback = None  # another MN's probe is not this device's error
+            entries.append((result, work.peer, work.received_at, fallback))
+        traffic = sessions.collect_traffic(entries)
+        for device_id, at in new_links.items():
+            if device_id in traffic:
+                traffic[device_id].connected_at = at
+        sessions.record_traffic(traffic, gateway=self.gateway_id)
 
 
 class Connection:
@@ -217,6 +291,7 @@ class Connection:
         self.peer = _peer_text(peer)
         self.buffer = FrameBuffer(max_length=gateway.max_length)
         self.frames = 0
+        self.device_ids: list[int] = []  # devices authenticated on this connection (written by the writer thread)
 
     def send(self, data: bytes) -> None:
         if not self.writer.is_closing():
@@ -252,6 +327,8 @@ class Connection:
             return
         finally:
             self.writer.close()
+            if gw.writer is not None:
+                gw.writer.connection_closed(self)
 
 
 class Gateway:
@@ -267,8 +344,10 @@ class Gateway:
         max_length: int = MAX_DATA_LENGTH,
         batch_max: int = 500,
         batch_wait: float = 0.005,
+        instance_id: str = "",
     ) -> None:
         self.host = host
+        self.instance_id = instance_id or sessions.gateway_instance_id()
         self.port = port
         self.idle_timeout = idle_timeout
         self.frame_timeout = frame_timeout
@@ -285,7 +364,9 @@ class Gateway:
     async def serve(self) -> None:
         loop = asyncio.get_running_loop()
         self._stopped = asyncio.Event()
-        self.writer = BatchWriter(loop, batch_max=self.batch_max, batch_wait=self.batch_wait)
+        self.writer = BatchWriter(
+            loop, batch_max=self.batch_max, batch_wait=self.batch_wait, gateway_id=self.instance_id
+        )
         self.writer.start()
         self.server = await asyncio.start_server(self._accept, self.host, self.port, limit=2**16)
         self.port = self.server.sockets[0].getsockname()[1]

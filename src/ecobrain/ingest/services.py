@@ -57,6 +57,7 @@ class IngestResult:
     updated: int = 0
     skipped_codes: tuple[str, ...] = field(default=())
     detail: str = ""
+    device_id: int | None = None  # the registered device the MN names (also when its password was wrong)
 
     @property
     def ack_due(self) -> bool:
@@ -128,7 +129,9 @@ def _ingest_decoded(raw: bytes, packet: Packet, *, peer: str, received_at: datet
             detail=detail,
             values_stored=inserted + updated,
         )
-        return IngestResult(outcome, archive.pk, packet, inserted, updated, tuple(skipped), detail)
+        return IngestResult(
+            outcome, archive.pk, packet, inserted, updated, tuple(skipped), detail, getattr(device, "pk", None)
+        )
 
     device = Device.objects.filter(mn=packet.mn).first()
     if device is None or not device.check_access_password(packet.pw):

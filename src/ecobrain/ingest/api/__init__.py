@@ -1,0 +1,7 @@
+"""Ingest API: viewsets registered on the /api/v1/ router."""
+
+
+def register(router) -> None:
+    from ecobrain.ingest.api import views
+
+    router.register("device-sessions", views.DeviceSessionViewSet, basename="devicesession")
