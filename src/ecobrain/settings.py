@@ -194,6 +194,8 @@ SPECTACULAR_SETTINGS = {
 # data or heartbeat; the interval is learned from its traffic, DEFAULT_INTERVAL (seconds) until then.
 DEVICE_OFFLINE_INTERVALS = env_int("ECOBRAIN_DEVICE_OFFLINE_INTERVALS", 3, minimum=1)
 DEVICE_DEFAULT_INTERVAL = env_int("ECOBRAIN_DEVICE_DEFAULT_INTERVAL", 3600, minimum=30, maximum=86400)
+# The gateway closes a connection after this many packets with an unknown MN or a wrong PW on it.
+HJ212_MAX_AUTH_FAILURES = env_int("ECOBRAIN_HJ212_MAX_AUTH_FAILURES", 3, minimum=1)
 
 # Device access passwords are encrypted at rest with a key derived from this (or SECRET_KEY when unset).
 FIELD_ENCRYPTION_KEY = env_str("ECOBRAIN_FIELD_ENCRYPTION_KEY", SECRET_KEY)

@@ -19,9 +19,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.db import close_old_connections, connections
 from django.utils import timezone
 
+from ecobrain.accounts.choices import SecurityEventKind
+from ecobrain.accounts.services import record_security_event
 from ecobrain.ingest import services, sessions
 from ecobrain.monitoring.choices import PacketOutcome
 from ecobrain.standards.hj212 import MAX_DATA_LENGTH, Packet, encode
@@ -32,6 +35,7 @@ HEADER = b"##"
 _PREFIX = 6  # ## + LLLL
 _SUFFIX = 6  # CRC (4 hex) + CR LF
 _UTF8_MAX = 3  # loggers that count characters, not bytes: a CJK character is 3 UTF-8 bytes
+AUTH_OUTCOMES = frozenset({PacketOutcome.UNKNOWN_MN, PacketOutcome.AUTH_FAILED})
 
 
 class FrameBuffer:
@@ -151,9 +155,11 @@ class BatchWriter:
         batch_wait: float = 0.005,
         ingest: Callable | None = None,
         gateway_id: str = "",
+        max_auth_failures: int | None = None,
     ) -> None:
         self.loop = loop
         self.batch_max = batch_max
+        self.max_auth_failures = max_auth_failures or settings.HJ212_MAX_AUTH_FAILURES
         self.batch_wait = batch_wait
         self.gateway_id = gateway_id or sessions.gateway_instance_id()
         self._ingest = ingest
@@ -254,7 +260,43 @@ class BatchWriter:
                     logger.exception("cannot build the 9014 ack for a packet from %s", work.peer)
                     continue
                 self.loop.call_soon_threadsafe(work.connection.send, ack)
+        refused = self._count_auth_failures(batch, results)
         self._guard(self._after_commit, batch, results)
+        if refused:
+            self._guard(self._record_refused, refused)
+
+    def _count_auth_failures(self, batch: list[_Work], results: list) -> list[tuple[Connection, str]]:
+        """Unknown MN or wrong PW: after ``max_auth_failures`` on one connection it is closed (after commit, so
+        each of those packets is archived with its security event first)."""
+        refused = []
+        for work, result in zip(batch, results, strict=True):
+            if result.outcome not in AUTH_OUTCOMES:
+                continue
+            connection = work.connection
+            connection.auth_failures += 1
+            if connection.auth_failures >= self.max_auth_failures and not connection.refused:
+                connection.refused = True
+                mn = result.packet.mn if result.packet is not None else ""
+                refused.append((connection, mn))
+                logger.warning(
+                    "HJ 212 connection %s closed after %d authentication failures (last MN %r)",
+                    connection.peer,
+                    connection.auth_failures,
+                    mn,
+                )
+                self.loop.call_soon_threadsafe(connection.close)
+        return refused
+
+    def _record_refused(self, refused: list[tuple[Connection, str]]) -> None:
+        for connection, mn in refused:
+            record_security_event(
+                SecurityEventKind.DEVICE_AUTH_FAILED,
+                ip=services.ip_of(connection.peer),
+                mn=mn[:64],
+                peer=connection.peer,
+                failures=connection.auth_failures,
+                reason=f"同一连接认证失败 {connection.auth_failures} 次，连接已关闭",
+            )
 
     def _after_commit(self, batch: list[_Work], results: list) -> None:
         """Connections learn their devices; sessions take the batch's traffic (a few bulk statements)."""
@@ -292,10 +334,16 @@ class Connection:
         self.buffer = FrameBuffer(max_length=gateway.max_length)
         self.frames = 0
         self.device_ids: list[int] = []  # devices authenticated on this connection (written by the writer thread)
+        self.auth_failures = 0  # unknown MN or wrong PW so far (written by the writer thread)
+        self.refused = False  # closed for too many authentication failures
 
     def send(self, data: bytes) -> None:
         if not self.writer.is_closing():
             self.writer.write(data)
+
+    def close(self) -> None:
+        """End the connection from the gateway's side (the read loop then sees EOF and finishes)."""
+        self.writer.close()
 
     async def run(self) -> None:
         gw = self.gateway
@@ -345,7 +393,9 @@ class Gateway:
         batch_max: int = 500,
         batch_wait: float = 0.005,
         instance_id: str = "",
+        max_auth_failures: int | None = None,
     ) -> None:
+        self.max_auth_failures = max_auth_failures
         self.host = host
         self.instance_id = instance_id or sessions.gateway_instance_id()
         self.port = port
@@ -365,7 +415,11 @@ class Gateway:
         loop = asyncio.get_running_loop()
         self._stopped = asyncio.Event()
         self.writer = BatchWriter(
-            loop, batch_max=self.batch_max, batch_wait=self.batch_wait, gateway_id=self.instance_id
+            loop,
+            batch_max=self.batch_max,
+            batch_wait=self.batch_wait,
+            gateway_id=self.instance_id,
+            max_auth_failures=self.max_auth_failures,
         )
         self.writer.start()
         self.server = await asyncio.start_server(self._accept, self.host, self.port, limit=2**16)

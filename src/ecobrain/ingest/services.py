@@ -138,7 +138,7 @@ def _ingest_decoded(raw: bytes, packet: Packet, *, peer: str, received_at: datet
         outcome = PacketOutcome.UNKNOWN_MN if device is None else PacketOutcome.AUTH_FAILED
         reason = "MN 未登记" if device is None else "访问密码错误"
         record_security_event(
-            SecurityEventKind.DEVICE_AUTH_FAILED, ip=_ip_of(peer), mn=packet.mn[:64], cn=packet.cn, reason=reason
+            SecurityEventKind.DEVICE_AUTH_FAILED, ip=ip_of(peer), mn=packet.mn[:64], cn=packet.cn, reason=reason
         )
         return finish(outcome, reason, device=device)
     resolution = RESOLUTION_BY_CN.get(packet.cn)
@@ -182,7 +182,7 @@ def _text(value: str) -> str:
     return value.replace("\x00", "\\x00")
 
 
-def _ip_of(peer: str) -> str | None:
+def ip_of(peer: str) -> str | None:
     """The address part of ``host:port`` / ``[v6]:port`` (the security event column is an IP address)."""
     host = peer.rsplit(":", 1)[0].strip("[]") if peer.count(":") == 1 or peer.startswith("[") else peer
     try:
