@@ -138,11 +138,11 @@ def test_failed_commit_sends_no_ack_and_the_resend_is_acked(monkeypatch, device,
     real = services.ingest_packets
     calls = []
 
-    def commit_failing_once(items):
+    def commit_failing_once(items, **options):
         calls.append(len(items))
         if len(calls) == 1:
             raise OperationalError("simulated: disk full")
-        return real(items)
+        return real(items, **options)
 
     monkeypatch.setattr(services, "ingest_packets", commit_failing_once)
     device_socket.sendall(frame("1"))

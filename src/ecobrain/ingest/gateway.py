@@ -170,6 +170,8 @@ class BatchWriter:
         self.failed_batches = 0
         # device id → the connection that last authenticated as it (owned by the writer thread)
         self.device_connections: dict[int, Connection] = {}
+        # Split messages being reassembled, across connections (a logger may reconnect between parts).
+        self.split = services.SplitMessages()
 
     def start(self) -> None:
         self._thread.start()
@@ -245,7 +247,7 @@ class BatchWriter:
         close_old_connections()
         try:
             ingest = self._ingest or services.ingest_packets  # looked up per batch (tests replace it)
-            results = ingest([(w.raw, w.peer, w.received_at) for w in batch])
+            results = ingest([(w.raw, w.peer, w.received_at) for w in batch], split=self.split)
         except Exception:
             self.failed_batches += 1
             logger.exception("group commit of %d HJ 212 packets failed: no acks sent, devices will resend", len(batch))
@@ -259,7 +261,8 @@ class BatchWriter:
                 except Exception:
                     logger.exception("cannot build the 9014 ack for a packet from %s", work.peer)
                     continue
-                self.loop.call_soon_threadsafe(work.connection.send, ack)
+                # One ack per packet; a reassembled split message: one per part that asked (docs/hj212.md).
+                self.loop.call_soon_threadsafe(work.connection.send, ack * result.acks_due)
         refused = self._count_auth_failures(batch, results)
         self._guard(self._after_commit, batch, results)
         if refused:
