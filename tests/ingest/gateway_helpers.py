@@ -106,3 +106,28 @@ def wait_for(condition, wait: float = WAIT) -> None:
             pass
         assert time.monotonic() < deadline, "condition not met in time"
         time.sleep(0.02)
+
+
+def retry_locked(func, wait: float = WAIT):
+    """Run a test-side write; the in-memory SQLite test database answers "table is locked" instead of waiting
+    while the gateway's writer thread holds a lock (a file database in WAL mode waits: busy_timeout)."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            return func()
+        except OperationalError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
+def in_writer(gw: Gateway, func):
+    """``func()`` run in the gateway's writer thread, after every frame it has received so far is committed and
+    accounted for. While a gateway runs, tests touch the database only this way: the in-memory SQLite test
+    database answers "table is locked" to one thread while another writes (a file database in WAL mode waits)."""
+    return gw.writer.call(func)
+
+
+def until(gw: Gateway, func, wait: float = WAIT) -> None:
+    """Wait until ``func()``, run in the writer thread, is true."""
+    wait_for(lambda: in_writer(gw, func), wait)

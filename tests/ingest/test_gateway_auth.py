@@ -14,7 +14,7 @@ from ecobrain.audit.models import SecurityEvent
 from ecobrain.monitoring.choices import PacketOutcome
 from ecobrain.monitoring.models import ArchivedPacket
 from tests import factories
-from tests.ingest.gateway_helpers import FrameReader, closed_by_peer, connect, packet, running_gateway, wait_for
+from tests.ingest.gateway_helpers import FrameReader, closed_by_peer, connect, packet, running_gateway
 
 MN = "MN610402000000000601"
 PW = "s3cret"
@@ -69,4 +69,4 @@ def test_the_limit_is_configurable(device, settings):
         sock.sendall(packet(MN, "guess"))
         assert closed_by_peer(sock)
         sock.close()
-    wait_for(lambda: SecurityEvent.objects.filter(detail__failures=1).exists())
+    assert SecurityEvent.objects.filter(detail__failures=1).exists()

@@ -17,7 +17,7 @@ from ecobrain.monitoring.choices import PacketOutcome
 from ecobrain.monitoring.models import ArchivedPacket, HourObservation
 from ecobrain.standards.hj212 import encode, packet_from_json
 from tests import factories
-from tests.ingest.gateway_helpers import FrameReader, connect, running_gateway, wait_for
+from tests.ingest.gateway_helpers import FrameReader, connect, in_writer, running_gateway, until
 
 MN = "MN610402000000000701"
 PW = "s3cret"
@@ -53,7 +53,7 @@ def test_a_message_in_three_parts_is_stored_once_and_each_part_acked_after_commi
         reader = FrameReader(sock)
         sock.sendall(part(1) + part(2))
         reader.nothing(wait=0.4)  # no ack before the whole message is durable
-        assert ArchivedPacket.objects.count() == 2 and not HourObservation.objects.exists()
+        assert in_writer(gw, lambda: (ArchivedPacket.objects.count(), HourObservation.objects.count())) == (2, 0)
         sock.sendall(part(3))
         acks = reader.read(3)
         sock.close()
@@ -71,7 +71,7 @@ def test_parts_out_of_order_with_a_resent_part_over_two_connections(device):
     with running_gateway() as gw:
         first = connect(gw)
         first.sendall(part(2) + part(1) + part(1))  # part 1 re-sent: ignored by the reassembly, archived
-        wait_for(lambda: ArchivedPacket.objects.count() == 3)
+        until(gw, lambda: ArchivedPacket.objects.count() == 3)
         first.close()
         second = connect(gw)  # the logger reconnected before its last part
         second.sendall(part(3))
@@ -88,7 +88,7 @@ def test_a_message_whose_parts_ask_no_ack_is_stored_and_not_acked(device):
     with running_gateway() as gw:
         sock = connect(gw)
         sock.sendall(part(1, flag=6) + part(2, flag=6) + part(3, flag=6))
-        wait_for(lambda: HourObservation.objects.count() == 4)
+        until(gw, lambda: HourObservation.objects.count() == 4)
         FrameReader(sock).nothing(wait=0.3)
         sock.close()
 
@@ -99,7 +99,7 @@ def test_a_part_with_a_wrong_password_does_not_count_and_the_resent_message_is_a
         reader = FrameReader(sock)
         sock.sendall(part(1, pw="guess") + part(2) + part(3))
         reader.nothing(wait=0.4)
-        assert not HourObservation.objects.exists(), "part 1 failed authentication: the message is incomplete"
+        assert not in_writer(gw, HourObservation.objects.exists), "part 1 failed authentication: incomplete"
         sock.sendall(part(1))
         assert len(reader.read(3)) == 3  # parts 2 and 3, and part 1 with the right PW
         sock.sendall(part(1, avg="99") + part(2) + part(3))  # the whole message again: its ack was lost

@@ -21,7 +21,7 @@ from ecobrain.ingest.choices import IntervalSource
 from ecobrain.ingest.models import DeviceSession
 from ecobrain.ingest.services import ingest_packets
 from tests import factories
-from tests.ingest.gateway_helpers import FrameReader, connect, packet, running_gateway, wait_for
+from tests.ingest.gateway_helpers import FrameReader, connect, in_writer, packet, running_gateway, until
 
 MN = "MN610402000000000501"
 PW = "s3cret"
@@ -45,8 +45,8 @@ def test_a_connected_device_has_a_live_session_until_it_hangs_up(logger_device):
         sock = connect(gw)
         sock.sendall(packet(MN, PW))
         assert FrameReader(sock).read(1)[0].cn == "9014"
-        wait_for(lambda: DeviceSession.objects.filter(device=logger_device, connected=True).exists())
-        session = session_of(logger_device)
+        until(gw, lambda: DeviceSession.objects.filter(device=logger_device, connected=True).exists())
+        session = in_writer(gw, lambda: session_of(logger_device))
         assert (session.online, session.packets, session.data_packets, session.errors) == (True, 1, 1, 0)
         assert session.peer == f"127.0.0.1:{sock.getsockname()[1]}"
         assert session.gateway == gw.instance_id and ":" in gw.instance_id
@@ -54,7 +54,7 @@ def test_a_connected_device_has_a_live_session_until_it_hangs_up(logger_device):
         assert session.last_seen_at == session.last_data_at == session.connected_at
         assert session.offline_after == session.last_seen_at + timedelta(seconds=3 * 3600)  # default interval × 3
         sock.close()
-        wait_for(lambda: not session_of(logger_device).connected)
+        until(gw, lambda: not session_of(logger_device).connected)
     session = session_of(logger_device)
     assert session.online, "hanging up is not being offline: that is the job's call, after N intervals"
     assert session.disconnected_at is not None and session.disconnected_at >= session.connected_at
@@ -65,8 +65,8 @@ def test_a_wrong_password_and_a_broken_frame_count_as_errors_but_not_as_contact(
         sock = connect(gw)
         reader = FrameReader(sock)
         sock.sendall(packet(MN, "guess", qn="1"))
-        wait_for(lambda: DeviceSession.objects.filter(device=logger_device).exists())
-        session = session_of(logger_device)
+        until(gw, lambda: DeviceSession.objects.filter(device=logger_device).exists())
+        session = in_writer(gw, lambda: session_of(logger_device))
         assert (session.packets, session.errors, session.auth_failures) == (1, 1, 1)
         assert not session.online and not session.connected and session.last_seen_at is None
         sock.sendall(packet(MN, PW, qn="2"))  # authenticates the connection as this device
@@ -74,8 +74,8 @@ def test_a_wrong_password_and_a_broken_frame_count_as_errors_but_not_as_contact(
         broken = packet(MN, PW, qn="3")
         broken = broken[:-3] + (b"0" if broken[-3:-2] != b"0" else b"1") + broken[-2:]  # wrong CRC
         sock.sendall(broken)
-        wait_for(lambda: session_of(logger_device).errors == 2)
-        session = session_of(logger_device)
+        until(gw, lambda: session_of(logger_device).errors == 2)
+        session = in_writer(gw, lambda: session_of(logger_device))
         assert (session.packets, session.data_packets, session.auth_failures) == (3, 1, 1)
         assert session.online and session.connected
         sock.close()
@@ -86,8 +86,8 @@ def test_a_gateway_start_clears_connections_a_dead_gateway_on_this_host_left(log
     host = socket.gethostname()
     DeviceSession.objects.create(device=logger_device, connected=True, gateway=f"{host}:99999999")  # no such pid
     DeviceSession.objects.create(device=other, connected=True, gateway="another-host:1")
-    with running_gateway():
-        wait_for(lambda: not session_of(logger_device).connected)
+    with running_gateway() as gw:
+        until(gw, lambda: not session_of(logger_device).connected)
     assert session_of(other).connected, "another host's gateway may still hold that connection"
 
 

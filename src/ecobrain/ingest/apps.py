@@ -12,7 +12,6 @@ class IngestConfig(AppConfig):
         from ecobrain.core.object_views import DetailTab, register_detail_tab
         from ecobrain.ingest.views import device_session_tab
 
-        register_detail_tab(
-            "registry.device",
-            DetailTab("session", _("在线状态"), "ingest/device_tab.html", "ingest.devicesession", device_session_tab),
-        )
+        label = _("在线状态与命令")
+        tab = DetailTab("session", label, "ingest/device_tab.html", "ingest.devicesession", device_session_tab)
+        register_detail_tab("registry.device", tab)

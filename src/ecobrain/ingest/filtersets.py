@@ -6,7 +6,8 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from ecobrain.ingest.models import DeviceSession
+from ecobrain.ingest.choices import CommandKind, CommandState
+from ecobrain.ingest.models import DeviceCommand, DeviceSession
 from ecobrain.registry.filtersets import IdFilter, SearchFilterSet, _districts
 from ecobrain.registry.models import Device
 
@@ -72,3 +73,16 @@ class DeviceSessionFilterSet(django_filters.FilterSet):
 
     def filter_district(self, queryset, name, value):
         return queryset.filter(district_condition(value, prefix="device__"))
+
+
+class DeviceCommandFilterSet(django_filters.FilterSet):
+    """The commands API: by device, MN, kind, state."""
+
+    device = IdFilter(field_name="device_id", label=_("数采仪 ID"))
+    mn = django_filters.CharFilter(field_name="device__mn", label=_("MN"))
+    cn = django_filters.ChoiceFilter(choices=CommandKind.choices, label=_("命令"))
+    state = django_filters.MultipleChoiceFilter(choices=CommandState.choices, label=_("状态"))
+
+    class Meta:
+        model = DeviceCommand
+        fields = ["device", "mn", "cn", "state"]

@@ -16,6 +16,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -26,6 +27,7 @@ from django.utils import timezone
 from ecobrain.accounts.choices import SecurityEventKind
 from ecobrain.accounts.services import record_security_event
 from ecobrain.ingest import services, sessions
+from ecobrain.ingest.dispatch import CommandDispatcher
 from ecobrain.monitoring.choices import PacketOutcome
 from ecobrain.standards.hj212 import MAX_DATA_LENGTH, Packet, encode
 
@@ -36,6 +38,7 @@ _PREFIX = 6  # ## + LLLL
 _SUFFIX = 6  # CRC (4 hex) + CR LF
 _UTF8_MAX = 3  # loggers that count characters, not bytes: a CJK character is 3 UTF-8 bytes
 AUTH_OUTCOMES = frozenset({PacketOutcome.UNKNOWN_MN, PacketOutcome.AUTH_FAILED})
+NOTIFY_CNS = frozenset({"1013"})  # device notifications the gateway acknowledges with 9013 when A=1
 
 
 class FrameBuffer:
@@ -118,12 +121,11 @@ class FrameBuffer:
         return -1 if len(buf) >= limit else None
 
 
-def ack_frame(packet: Packet) -> bytes:
-    """The 9014 data ack (standards.md §1.3, §1.6): the upload's QN, ST=91, its PW and MN, reply Flag, empty CP."""
+def ack_frame(packet: Packet, *, cn: str = "9014") -> bytes:
+    """The 9014 data ack (or 9013 notify ack; standards.md §1.3, §1.6): the upload's QN, ST=91, its PW and MN,
+    reply Flag, empty CP."""
     version_bits = (packet.flag or 0) & ~0b11  # same edition, no ack asked, not split (2017: Flag=4)
-    reply = Packet(
-        version=packet.version, qn=packet.qn, st="91", cn="9014", pw=packet.pw, mn=packet.mn, flag=version_bits
-    )
+    reply = Packet(version=packet.version, qn=packet.qn, st="91", cn=cn, pw=packet.pw, mn=packet.mn, flag=version_bits)
     return encode(reply)
 
 
@@ -133,6 +135,14 @@ class _Work:
     peer: str
     received_at: datetime
     connection: Connection
+
+
+@dataclass
+class _Call:
+    """A function to run in the writer thread, after everything queued before it (see ``BatchWriter.call``)."""
+
+    func: Callable
+    future: Future
 
 
 @dataclass
@@ -156,6 +166,7 @@ class BatchWriter:
         ingest: Callable | None = None,
         gateway_id: str = "",
         max_auth_failures: int | None = None,
+        command_poll: float = 1.0,
     ) -> None:
         self.loop = loop
         self.batch_max = batch_max
@@ -163,7 +174,7 @@ class BatchWriter:
         self.batch_wait = batch_wait
         self.gateway_id = gateway_id or sessions.gateway_instance_id()
         self._ingest = ingest
-        self._queue: queue.SimpleQueue[_Work | _Closed | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[_Work | _Closed | _Call | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="hj212-writer", daemon=True)
         self.batches = 0
         self.packets = 0
@@ -172,6 +183,7 @@ class BatchWriter:
         self.device_connections: dict[int, Connection] = {}
         # Split messages being reassembled, across connections (a logger may reconnect between parts).
         self.split = services.SplitMessages()
+        self.dispatcher = CommandDispatcher(self, poll=command_poll)
 
     def start(self) -> None:
         self._thread.start()
@@ -179,8 +191,20 @@ class BatchWriter:
     def submit(self, work: _Work) -> None:
         self._queue.put(work)
 
+    def send(self, connection: Connection, data: bytes) -> None:
+        """Write ``data`` to a connection from this thread (the event loop does the writing)."""
+        self.loop.call_soon_threadsafe(connection.send, data)
+
     def connection_closed(self, connection: Connection) -> None:
         self._queue.put(_Closed(connection, timezone.now()))
+
+    def call(self, func: Callable, timeout: float = 10.0):
+        """Run ``func()`` in the writer thread once every frame queued before it is committed and accounted for,
+        and return its result. The writer is the gateway's one database thread: this is how a caller reads or
+        writes in step with it (tests do; an in-memory SQLite database locks tables instead of waiting)."""
+        future: Future = Future()
+        self._queue.put(_Call(func, future))
+        return future.result(timeout)
 
     def stop(self, timeout: float = 10.0) -> None:
         """Finish what is queued, then end the thread."""
@@ -192,7 +216,11 @@ class BatchWriter:
             self._guard(sessions.clear_stale_connections, self.gateway_id)
             stopping = False
             while not stopping:
-                first = self._queue.get()
+                try:
+                    first = self._queue.get(timeout=self.dispatcher.seconds_to_poll())
+                except queue.Empty:
+                    self._guard(self.dispatcher.poll)
+                    continue
                 if first is None:
                     break
                 items = [first]
@@ -215,10 +243,22 @@ class BatchWriter:
                 closed = [item for item in items if isinstance(item, _Closed)]
                 if closed:
                     self._guard(self._connections_closed, closed)
+                for call in (item for item in items if isinstance(item, _Call)):
+                    self._run_call(call)
+                if self.dispatcher.seconds_to_poll() == 0:
+                    self._guard(self.dispatcher.poll)
             # Stopping: every connection goes with the gateway.
             self._guard(self._connections_closed, [_Closed(c, timezone.now()) for c in self._open_connections()])
         finally:
             connections.close_all()
+
+    @staticmethod
+    def _run_call(call: _Call) -> None:
+        try:
+            close_old_connections()
+            call.future.set_result(call.func())
+        except BaseException as exc:
+            call.future.set_exception(exc)
 
     def _guard(self, func: Callable, *args) -> None:
         """Bookkeeping that must not stop the writer: a failure is logged (the data path is already done)."""
@@ -255,6 +295,10 @@ class BatchWriter:
         self.batches += 1
         self.packets += len(batch)
         for work, result in zip(batch, results, strict=True):
+            if result.outcome == PacketOutcome.ACCEPTED and result.packet.cn in NOTIFY_CNS:
+                if result.packet.ack_required:  # a notification (1013) asking for its 9013 notify ack (§1.6)
+                    self.send(work.connection, ack_frame(result.packet, cn="9013"))
+                continue
             if result.ack_due:
                 try:
                     ack = ack_frame(result.packet)
@@ -265,6 +309,7 @@ class BatchWriter:
                 self.loop.call_soon_threadsafe(work.connection.send, ack * result.acks_due)
         refused = self._count_auth_failures(batch, results)
         self._guard(self._after_commit, batch, results)
+        self._guard(self.dispatcher.handle, results)
         if refused:
             self._guard(self._record_refused, refused)
 
@@ -397,8 +442,10 @@ class Gateway:
         batch_wait: float = 0.005,
         instance_id: str = "",
         max_auth_failures: int | None = None,
+        command_poll: float = 1.0,
     ) -> None:
         self.max_auth_failures = max_auth_failures
+        self.command_poll = command_poll
         self.host = host
         self.instance_id = instance_id or sessions.gateway_instance_id()
         self.port = port
@@ -423,6 +470,7 @@ class Gateway:
             batch_wait=self.batch_wait,
             gateway_id=self.instance_id,
             max_auth_failures=self.max_auth_failures,
+            command_poll=self.command_poll,
         )
         self.writer.start()
         self.server = await asyncio.start_server(self._accept, self.host, self.port, limit=2**16)

@@ -12,3 +12,11 @@ from ecobrain.ingest import sessions
 def mark_offline_devices(now: datetime) -> str:
     count = sessions.mark_offline(now)
     return f"{count} devices went offline"
+
+
+@periodic("ingest.expire_commands", every=60, description="设备命令过期与超时清理")
+def expire_commands(now: datetime) -> str:
+    from ecobrain.ingest.services import expire_device_commands
+
+    expired, stale = expire_device_commands(now)
+    return f"{expired} queued commands expired, {stale} unanswered commands timed out"

@@ -14,11 +14,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from ecobrain.accounts.choices import SecurityEventKind
 from ecobrain.accounts.services import record_security_event
+from ecobrain.ingest import commands
+from ecobrain.ingest.choices import CommandState
+from ecobrain.ingest.models import DeviceCommand
 from ecobrain.monitoring.choices import PacketOutcome, Resolution
 from ecobrain.monitoring.models import ArchivedPacket
 from ecobrain.monitoring.services import ObservationRow, ensure_series, store_observations
@@ -34,8 +38,10 @@ RESOLUTION_BY_CN: dict[str, str] = {
     "2031": Resolution.DAY,
 }
 MAIN_SUFFIX: dict[str, str] = {Resolution.REALTIME: "Rtd"}  # history data: Avg
-# Valid packets that carry no values: replies to host commands (9011–9014) and the heartbeat (9015).
-ACCEPTED_CNS = frozenset({"9011", "9012", "9013", "9014", "9015"})
+# Valid packets that carry no values: replies to host commands (9011–9014), the heartbeat (9015), the data
+# logger's answers to "get" commands (1011 time, 1061/1063 intervals) and its time-calibration request (1013),
+# which the gateway's command tracking reads (ingest.dispatch).
+ACCEPTED_CNS = frozenset({"9011", "9012", "9013", "9014", "9015", "1011", "1013", "1061", "1063"})
 DATA_OUTCOMES = frozenset({PacketOutcome.STORED, PacketOutcome.DUPLICATE})
 
 # The archive detail of a split part (its values are stored with the whole message, see _ingest_part).
@@ -298,3 +304,78 @@ def ip_of(peer: str) -> str | None:
         return str(ipaddress.ip_address(host))
     except ValueError:
         return None
+
+
+# --- Host → device commands (docs/hj212.md, "Gateway: commands") -------------------------------------------------
+
+
+def queue_device_command(
+    device: Device,
+    kind: str,
+    *,
+    params: dict | None = None,
+    actor,
+    note: str = "",
+    now: datetime | None = None,
+) -> DeviceCommand:
+    """Queue a command for the gateway that holds the device's connection (it polls about every second).
+
+    ``actor`` is the user who asks (checked: the device in their scope, the ``add`` grant on commands), or None
+    for the platform itself (a 1013 time-calibration request answered with 1012). Parameters are checked per
+    kind (``ingest.commands.validate_params``) and stored as HJ 212 text; a ValidationError names each one at
+    fault. A command not sent within ECOBRAIN_HJ212_COMMAND_EXPIRE_SECONDS expires.
+    """
+    from django.conf import settings
+
+    from ecobrain.core import gate
+    from ecobrain.registry.choices import DeviceStatus
+
+    now = now or timezone.now()
+    command = DeviceCommand(device=device, cn=str(kind), created_by=actor, note=note[:200], created=now)
+    if actor is not None:
+        if not Device.objects.restrict(actor, "view").filter(pk=device.pk).exists():
+            raise PermissionDenied("该数采仪不存在或不在您的管辖范围内。")
+        gate.ensure_allowed(actor, "add", command)
+    if device.status == DeviceStatus.RETIRED:
+        raise ValidationError({"device": f"数采仪 {device.mn} 已停用，不能下发命令。"})
+    command.params = commands.validate_params(command.cn, params, now=now)
+    command.expires_at = now + timedelta(seconds=settings.HJ212_COMMAND_EXPIRE_SECONDS)
+    command.full_clean()
+    command.save()
+    return command
+
+
+def cancel_device_command(command: DeviceCommand, *, actor, now: datetime | None = None) -> DeviceCommand:
+    """Cancel a command that is still queued; one already sent may be executing on the device and stays."""
+    from ecobrain.core import gate
+
+    if actor is not None:
+        gate.ensure_allowed(actor, "change", command)
+    now = now or timezone.now()
+    who = actor.get_username() if actor is not None else "系统"
+    cancelled = DeviceCommand.objects.filter(pk=command.pk, state=CommandState.QUEUED).update(
+        state=CommandState.CANCELLED, finished_at=now, detail=f"由 {who} 取消"
+    )
+    command.refresh_from_db()
+    if not cancelled:
+        raise ValidationError({"state": f"命令已{command.get_state_display()}，只有排队中的命令可以取消。"})
+    return command
+
+
+def expire_device_commands(now: datetime | None = None) -> tuple[int, int]:
+    """Queued commands past their expiry (their device never connected) expire; commands still marked in flight
+    long after every reply window (their gateway was stopped or killed) time out. Returns both counts."""
+    from django.conf import settings
+
+    from ecobrain.ingest.choices import IN_FLIGHT_COMMAND_STATES
+
+    now = now or timezone.now()
+    expired = DeviceCommand.objects.filter(state=CommandState.QUEUED, expires_at__lte=now).update(
+        state=CommandState.EXPIRED, finished_at=now, detail="设备在有效期内未连接，命令未下发"
+    )
+    window = settings.HJ212_COMMAND_TIMEOUT * (settings.HJ212_COMMAND_RETRIES + 1)
+    window += settings.HJ212_COMMAND_EXEC_TIMEOUT + 60
+    stale = DeviceCommand.objects.filter(
+        state__in=IN_FLIGHT_COMMAND_STATES, sent_at__lt=now - timedelta(seconds=window)
+    ).update(state=CommandState.TIMED_OUT, finished_at=now, detail="网关未能跟踪到结果（网关已停止或重启）")
+    return expired, stale

@@ -5,3 +5,4 @@ def register(router) -> None:
     from ecobrain.ingest.api import views
 
     router.register("device-sessions", views.DeviceSessionViewSet, basename="devicesession")
+    router.register("device-commands", views.DeviceCommandViewSet, basename="devicecommand")
