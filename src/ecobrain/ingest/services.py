@@ -379,3 +379,44 @@ def expire_device_commands(now: datetime | None = None) -> tuple[int, int]:
         state__in=IN_FLIGHT_COMMAND_STATES, sent_at__lt=now - timedelta(seconds=window)
     ).update(state=CommandState.TIMED_OUT, finished_at=now, detail="网关未能跟踪到结果（网关已停止或重启）")
     return expired, stale
+
+
+# --- Registering a data logger from scripts (`ecobrain device register`) -----------------------------------------
+
+
+def register_data_logger(
+    *, mn: str, password: str, station=None, outlet=None, protocol_version: str = "2017", source: str = "command"
+) -> tuple[Device, str]:
+    """Register a data logger for a station or an outlet; ``(device, "created" | "updated" | "unchanged")``.
+
+    Running it again with the same MN and target is harmless: nothing changes unless the password or the
+    edition does. An MN registered to another target is an error (re-pointing a logger is an edit a person makes
+    on the device page, with the change log showing it). Validation is the model's own (``full_clean``); the
+    change log records the source (``command`` for ``ecobrain device register``).
+    """
+    from ecobrain.audit.changelog import change_actor
+
+    mn = (mn or "").strip()
+    device = Device.objects.select_related("station", "outlet__enterprise").filter(mn=mn).first()
+    if device is not None:
+        if (device.station_id, device.outlet_id) != (getattr(station, "pk", None), getattr(outlet, "pk", None)):
+            message = f"MN {mn} 已登记到“{device.target}”，不能改挂到“{station or outlet}”"
+            raise ValidationError({"mn": f"{message}：请在数采仪页面修改，或换用其他 MN。"})
+        changed = []
+        if not device.check_access_password(password):
+            device.set_access_password(password)
+            changed.append("password")
+        if device.protocol_version != protocol_version:
+            device.protocol_version = protocol_version
+            changed.append("protocol_version")
+        if not changed:
+            return device, "unchanged"
+        outcome = "updated"
+    else:
+        device = Device(mn=mn, station=station, outlet=outlet, protocol_version=protocol_version)
+        device.set_access_password(password)
+        outcome = "created"
+    device.full_clean()
+    with change_actor(None, source=source), transaction.atomic():
+        device.save()
+    return device, outcome
