@@ -11,6 +11,8 @@ docs/hj212.md, "Gateway".
 from __future__ import annotations
 
 import asyncio
+import functools
+import inspect
 import logging
 import queue
 import threading
@@ -204,7 +206,8 @@ class BatchWriter:
         close_old_connections()
         try:
             ingest = self._ingest or services.ingest_packets  # looked up per batch (tests replace it)
-            results = ingest([(w.raw, w.peer, w.received_at) for w in batch], split=self.split)
+            items = [(w.raw, w.peer, w.received_at) for w in batch]
+            results = ingest(items, split=self.split) if _takes_split(ingest) else ingest(items)
         except Exception:
             self.failed_batches += 1
             logger.exception("group commit of %d HJ 212 packets failed: no acks sent, devices will resend", len(batch))
@@ -415,6 +418,16 @@ class Gateway:
             await connection.run()
         finally:
             self.connections.discard(connection)
+
+
+@functools.lru_cache(maxsize=32)
+def _takes_split(ingest: Callable) -> bool:
+    """Whether an ingest function accepts ``split=`` (a stand-in from before split reassembly may not)."""
+    try:
+        parameters = inspect.signature(ingest).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    return any(p.name == "split" or p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters)
 
 
 def _peer_text(peer) -> str:
