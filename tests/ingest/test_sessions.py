@@ -265,3 +265,17 @@ def test_the_sessions_api_is_read_only_and_scoped(login, monitor, handler, enter
     assert client.post("/api/v1/device-sessions/", {}, content_type="application/json").status_code in (403, 405)
     mine = login(enterprise_user).get("/api/v1/device-sessions/").json()["results"]
     assert [row["mn"] for row in mine] == ["MNQD0001"]
+
+
+def test_the_admin_shows_sessions_and_commands_read_only(client, fleet):
+    from django.contrib.auth import get_user_model
+
+    from ecobrain.ingest.services import queue_device_command
+
+    root = get_user_model().objects.create_superuser("root", "root@example.org", "x-long-password-1")
+    queue_device_command(fleet["online"], "1011", actor=root)
+    client.force_login(root)
+    for model in ("devicesession", "devicecommand"):
+        listing = client.get(f"/admin/ingest/{model}/")
+        assert listing.status_code == 200 and "MNQD0001" in listing.content.decode()
+        assert client.get(f"/admin/ingest/{model}/add/").status_code == 403
