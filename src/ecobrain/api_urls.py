@@ -3,12 +3,14 @@
 from rest_framework.routers import DefaultRouter
 
 from ecobrain.accounts.api.views import MeView
+from ecobrain.ingest.api import register as register_ingest
 from ecobrain.monitoring.api import register as register_monitoring
 from ecobrain.registry.api import register as register_registry
 
 router = DefaultRouter()
 register_registry(router)
 register_monitoring(router)
+register_ingest(router)
 
 from django.urls import path  # noqa: E402
 

@@ -193,6 +193,20 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
+# Device sessions (docs/hj212.md, "Gateway"): a device is offline after this many expected intervals without
+# data or heartbeat; the interval is learned from its traffic, DEFAULT_INTERVAL (seconds) until then.
+DEVICE_OFFLINE_INTERVALS = env_int("ECOBRAIN_DEVICE_OFFLINE_INTERVALS", 3, minimum=1)
+DEVICE_DEFAULT_INTERVAL = env_int("ECOBRAIN_DEVICE_DEFAULT_INTERVAL", 3600, minimum=30, maximum=86400)
+# The gateway closes a connection after this many packets with an unknown MN or a wrong PW on it.
+HJ212_MAX_AUTH_FAILURES = env_int("ECOBRAIN_HJ212_MAX_AUTH_FAILURES", 3, minimum=1)
+# Host → device commands: wait TIMEOUT s for the 9011 answer, re-send up to RETRIES times (HJ 212-2017 Table 1:
+# 10 s and 3 for GPRS/CDMA/LTE…, 5 s and 3 for ADSL); after a 9011, wait EXEC_TIMEOUT s for the 9012 result
+# (the standard names no figure); a command for a device that is not connected expires after EXPIRE_SECONDS.
+HJ212_COMMAND_TIMEOUT = env_int("ECOBRAIN_HJ212_COMMAND_TIMEOUT", 10, minimum=1, maximum=600)
+HJ212_COMMAND_RETRIES = env_int("ECOBRAIN_HJ212_COMMAND_RETRIES", 3, minimum=0, maximum=10)
+HJ212_COMMAND_EXEC_TIMEOUT = env_int("ECOBRAIN_HJ212_COMMAND_EXEC_TIMEOUT", 600, minimum=1, maximum=86400)
+HJ212_COMMAND_EXPIRE_SECONDS = env_int("ECOBRAIN_HJ212_COMMAND_EXPIRE_SECONDS", 86400, minimum=60)
+
 # Device access passwords are encrypted at rest with a key derived from this (or SECRET_KEY when unset).
 FIELD_ENCRYPTION_KEY = env_str("ECOBRAIN_FIELD_ENCRYPTION_KEY", SECRET_KEY)
 

@@ -11,6 +11,7 @@ urlpatterns = [
     path("registry/", include("ecobrain.registry.urls")),
     path("audit/", include("ecobrain.audit.urls")),
     path("monitoring/", include("ecobrain.monitoring.urls")),
+    path("ingest/", include("ecobrain.ingest.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("ecobrain.api_urls")),

@@ -90,6 +90,21 @@ ROLE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
     Role.DATA_CONSUMER: {**REFERENCE, "registry.station": READ},
 }
 
+# Device sessions (online status) and host→device commands (ingest): whoever may view a device sees its link
+# and its command history; only monitoring staff (and the system admin, who holds every grant) send commands.
+INGEST_GRANTS: dict[str, dict[str, frozenset[str]]] = {
+    Role.BUREAU_LEADER: {"ingest.devicesession": READ, "ingest.devicecommand": VIEW},
+    Role.MONITORING_STAFF: {
+        "ingest.devicesession": READ,
+        "ingest.devicecommand": frozenset({"view", "add", "change"}),  # change: cancel a queued command
+    },
+    Role.ENFORCEMENT_OFFICER: {"ingest.devicesession": READ, "ingest.devicecommand": VIEW},
+    Role.DISTRICT_HANDLER: {"ingest.devicesession": READ, "ingest.devicecommand": VIEW},
+    Role.ENTERPRISE_USER: {"ingest.devicesession": VIEW, "ingest.devicecommand": VIEW},
+}
+for _role, _grants in INGEST_GRANTS.items():
+    ROLE_GRANTS[_role].update(_grants)
+
 
 def role_allows(role: str, label: str, action: str) -> bool:
     grants = ROLE_GRANTS.get(role, {})

@@ -11,114 +11,40 @@ docs/hj212.md, "Gateway".
 from __future__ import annotations
 
 import asyncio
+import functools
+import inspect
 import logging
 import queue
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.db import close_old_connections, connections
 from django.utils import timezone
 
-from ecobrain.ingest import services
+from ecobrain.accounts.choices import SecurityEventKind
+from ecobrain.accounts.services import record_security_event
+from ecobrain.ingest import services, sessions
+from ecobrain.ingest.dispatch import CommandDispatcher
+from ecobrain.ingest.framing import FrameBuffer
+from ecobrain.monitoring.choices import PacketOutcome
 from ecobrain.standards.hj212 import MAX_DATA_LENGTH, Packet, encode
 
 logger = logging.getLogger(__name__)
 
-HEADER = b"##"
-_PREFIX = 6  # ## + LLLL
-_SUFFIX = 6  # CRC (4 hex) + CR LF
-_UTF8_MAX = 3  # loggers that count characters, not bytes: a CJK character is 3 UTF-8 bytes
+AUTH_OUTCOMES = frozenset({PacketOutcome.UNKNOWN_MN, PacketOutcome.AUTH_FAILED})
+NOTIFY_CNS = frozenset({"1013"})  # device notifications the gateway acknowledges with 9013 when A=1
 
 
-class FrameBuffer:
-    """Per-connection reassembly of frames from TCP reads (several per read, or split over many).
-
-    ``feed(data)`` returns the complete frames found so far, each with its terminator. Bytes before ``##``
-    are skipped and counted in ``garbage_bytes``; a header declaring more than ``max_length`` is dropped
-    (``oversize`` counts it) and the search resumes after it. A frame is normally found by its declared
-    length; when the CR LF is not where the length says (a length mismatch, or a logger counting
-    characters), the frame ends at the first CR LF instead and the codec archives what is wrong with it.
-    """
-
-    def __init__(self, *, max_length: int = MAX_DATA_LENGTH) -> None:
-        self.max_length = max_length
-        self.garbage_bytes = 0
-        self.oversize = 0
-        self._buf = bytearray()
-
-    @property
-    def pending(self) -> int:
-        """Bytes of an incomplete frame held back."""
-        return len(self._buf)
-
-    def feed(self, data: bytes) -> list[bytes]:
-        self._buf += data
-        frames: list[bytes] = []
-        buf = self._buf
-        while buf:
-            start = buf.find(HEADER)
-            if start < 0:
-                keep = 1 if buf.endswith(b"#") else 0  # may be the first half of a header
-                self.garbage_bytes += len(buf) - keep
-                del buf[: len(buf) - keep]
-                break
-            if start:
-                self.garbage_bytes += start
-                del buf[:start]
-            if len(buf) < _PREFIX:
-                break
-            length_text = bytes(buf[2:_PREFIX])
-            if not length_text.isdigit():  # not a header ("##" inside garbage, or "###0100")
-                self.garbage_bytes += 1
-                del buf[:1]
-                continue
-            declared = int(length_text)
-            if declared > self.max_length:
-                logger.warning("HJ 212 frame declares %d bytes, over the maximum %d", declared, self.max_length)
-                self.oversize += 1
-                self.garbage_bytes += 2
-                del buf[:2]
-                continue
-            end = self._frame_end(declared)
-            if end is None:
-                break  # wait for more bytes
-            if end < 0:  # no terminator where one could be: not a frame, resync after this header
-                self.garbage_bytes += 2
-                del buf[:2]
-                continue
-            frames.append(bytes(buf[:end]))
-            del buf[:end]
-        return frames
-
-    def _frame_end(self, declared: int) -> int | None:
-        """End offset of the frame at the buffer start; None: incomplete; -1: no frame here."""
-        buf = self._buf
-        total = _PREFIX + declared + _SUFFIX
-        if len(buf) >= total and buf[total - 2 : total] == b"\r\n":
-            return total
-        if len(buf) >= total - 1 and buf[total - 2 : total - 1] == b"\n":  # LF-only terminator
-            return total - 1
-        # Where else the frame may end: a declared length that is wrong (archived as a length error) or counts
-        # characters; never further than the largest frame allowed, so the buffer stays bounded.
-        limit = _PREFIX + self.max_length * _UTF8_MAX + _SUFFIX
-        lf = buf.find(b"\n", _PREFIX, limit)
-        if lf >= 0:
-            next_header = buf.find(HEADER, 2, lf)
-            return -1 if next_header >= 0 else lf + 1
-        if len(buf) >= total and buf.find(HEADER, 2) >= 0:
-            return -1  # a new header began where this frame should have ended
-        return -1 if len(buf) >= limit else None
-
-
-def ack_frame(packet: Packet) -> bytes:
-    """The 9014 data ack (standards.md §1.3, §1.6): the upload's QN, ST=91, its PW and MN, reply Flag, empty CP."""
+def ack_frame(packet: Packet, *, cn: str = "9014") -> bytes:
+    """The 9014 data ack (or 9013 notify ack; standards.md §1.3, §1.6): the upload's QN, ST=91, its PW and MN,
+    reply Flag, empty CP."""
     version_bits = (packet.flag or 0) & ~0b11  # same edition, no ack asked, not split (2017: Flag=4)
-    reply = Packet(
-        version=packet.version, qn=packet.qn, st="91", cn="9014", pw=packet.pw, mn=packet.mn, flag=version_bits
-    )
+    reply = Packet(version=packet.version, qn=packet.qn, st="91", cn=cn, pw=packet.pw, mn=packet.mn, flag=version_bits)
     return encode(reply)
 
 
@@ -130,8 +56,25 @@ class _Work:
     connection: Connection
 
 
+@dataclass
+class _Call:
+    """A function to run in the writer thread, after everything queued before it (see ``BatchWriter.call``)."""
+
+    func: Callable
+    future: Future
+
+
+@dataclass
+class _Closed:
+    """A connection ended: its devices are no longer connected (handled in the writer, after its frames)."""
+
+    connection: Connection
+    at: datetime
+
+
 class BatchWriter:
-    """The one writer thread: group commit of everything queued, then acks handed back to the event loop."""
+    """The one writer thread: group commit of everything queued, then acks handed back to the event loop,
+    then the batch's session bookkeeping (a few bulk statements, see :mod:`ecobrain.ingest.sessions`)."""
 
     def __init__(
         self,
@@ -140,22 +83,47 @@ class BatchWriter:
         batch_max: int = 500,
         batch_wait: float = 0.005,
         ingest: Callable | None = None,
+        gateway_id: str = "",
+        max_auth_failures: int | None = None,
+        command_poll: float = 1.0,
     ) -> None:
         self.loop = loop
         self.batch_max = batch_max
+        self.max_auth_failures = max_auth_failures or settings.HJ212_MAX_AUTH_FAILURES
         self.batch_wait = batch_wait
+        self.gateway_id = gateway_id or sessions.gateway_instance_id()
         self._ingest = ingest
-        self._queue: queue.SimpleQueue[_Work | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[_Work | _Closed | _Call | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="hj212-writer", daemon=True)
         self.batches = 0
         self.packets = 0
         self.failed_batches = 0
+        # device id → the connection that last authenticated as it (owned by the writer thread)
+        self.device_connections: dict[int, Connection] = {}
+        # Split messages being reassembled, across connections (a logger may reconnect between parts).
+        self.split = services.SplitMessages()
+        self.dispatcher = CommandDispatcher(self, poll=command_poll)
 
     def start(self) -> None:
         self._thread.start()
 
     def submit(self, work: _Work) -> None:
         self._queue.put(work)
+
+    def send(self, connection: Connection, data: bytes) -> None:
+        """Write ``data`` to a connection from this thread (the event loop does the writing)."""
+        self.loop.call_soon_threadsafe(connection.send, data)
+
+    def connection_closed(self, connection: Connection) -> None:
+        self._queue.put(_Closed(connection, timezone.now()))
+
+    def call(self, func: Callable, timeout: float = 10.0):
+        """Run ``func()`` in the writer thread once every frame queued before it is committed and accounted for,
+        and return its result. The writer is the gateway's one database thread: this is how a caller reads or
+        writes in step with it (tests do; an in-memory SQLite database locks tables instead of waiting)."""
+        future: Future = Future()
+        self._queue.put(_Call(func, future))
+        return future.result(timeout)
 
     def stop(self, timeout: float = 10.0) -> None:
         """Finish what is queued, then end the thread."""
@@ -164,32 +132,82 @@ class BatchWriter:
 
     def _run(self) -> None:
         try:
+            self._guard(sessions.clear_stale_connections, self.gateway_id)
             stopping = False
             while not stopping:
-                first = self._queue.get()
+                try:
+                    first = self._queue.get(timeout=self.dispatcher.seconds_to_poll())
+                except queue.Empty:
+                    self._guard(self.dispatcher.poll)
+                    continue
                 if first is None:
                     break
-                batch = [first]
+                items = [first]
+                works = 1 if isinstance(first, _Work) else 0
                 deadline = time.monotonic() + self.batch_wait
-                while len(batch) < self.batch_max:
+                while works < self.batch_max:
                     remaining = deadline - time.monotonic()
                     try:
-                        work = self._queue.get(timeout=remaining) if remaining > 0 else self._queue.get_nowait()
+                        item = self._queue.get(timeout=remaining) if remaining > 0 else self._queue.get_nowait()
                     except queue.Empty:
                         break
-                    if work is None:
+                    if item is None:
                         stopping = True
                         break
-                    batch.append(work)
-                self._commit(batch)
+                    items.append(item)
+                    works += isinstance(item, _Work)
+                batch = [item for item in items if isinstance(item, _Work)]
+                if batch:
+                    self._commit(batch)
+                closed = [item for item in items if isinstance(item, _Closed)]
+                if closed:
+                    self._guard(self._connections_closed, closed)
+                for call in (item for item in items if isinstance(item, _Call)):
+                    self._run_call(call)
+                if self.dispatcher.seconds_to_poll() == 0:
+                    self._guard(self.dispatcher.poll)
+            # Stopping: every connection goes with the gateway.
+            self._guard(self._connections_closed, [_Closed(c, timezone.now()) for c in self._open_connections()])
         finally:
             connections.close_all()
+
+    @staticmethod
+    def _run_call(call: _Call) -> None:
+        try:
+            close_old_connections()
+            call.future.set_result(call.func())
+        except BaseException as exc:
+            call.future.set_exception(exc)
+
+    def _guard(self, func: Callable, *args) -> None:
+        """Bookkeeping that must not stop the writer: a failure is logged (the data path is already done)."""
+        try:
+            close_old_connections()
+            func(*args)
+        except Exception:
+            logger.exception("HJ 212 gateway bookkeeping (%s) failed", getattr(func, "__name__", func))
+
+    def _open_connections(self) -> list[Connection]:
+        return list({id(c): c for c in self.device_connections.values()}.values())
+
+    def _connections_closed(self, closed: list[_Closed]) -> None:
+        if not closed:
+            return
+        gone: list[int] = []
+        at = closed[-1].at
+        for event in closed:
+            for device_id in event.connection.device_ids:
+                if self.device_connections.get(device_id) is event.connection:
+                    del self.device_connections[device_id]
+                    gone.append(device_id)
+        sessions.mark_disconnected(gone, gateway=self.gateway_id, at=at)
 
     def _commit(self, batch: list[_Work]) -> None:
         close_old_connections()
         try:
             ingest = self._ingest or services.ingest_packets  # looked up per batch (tests replace it)
-            results = ingest([(w.raw, w.peer, w.received_at) for w in batch])
+            items = [(w.raw, w.peer, w.received_at) for w in batch]
+            results = ingest(items, split=self.split) if _takes_split(ingest) else ingest(items)
         except Exception:
             self.failed_batches += 1
             logger.exception("group commit of %d HJ 212 packets failed: no acks sent, devices will resend", len(batch))
@@ -197,13 +215,79 @@ class BatchWriter:
         self.batches += 1
         self.packets += len(batch)
         for work, result in zip(batch, results, strict=True):
+            if result.outcome == PacketOutcome.ACCEPTED and result.packet.cn in NOTIFY_CNS:
+                if result.packet.ack_required:  # a notification (1013) asking for its 9013 notify ack (§1.6)
+                    self.send(work.connection, ack_frame(result.packet, cn="9013"))
+                continue
             if result.ack_due:
                 try:
                     ack = ack_frame(result.packet)
                 except Exception:
                     logger.exception("cannot build the 9014 ack for a packet from %s", work.peer)
                     continue
-                self.loop.call_soon_threadsafe(work.connection.send, ack)
+                # One ack per packet; a reassembled split message: one per part that asked (docs/hj212.md).
+                self.loop.call_soon_threadsafe(work.connection.send, ack * result.acks_due)
+        refused = self._count_auth_failures(batch, results)
+        self._guard(self._after_commit, batch, results)
+        self._guard(self.dispatcher.handle, results)
+        if refused:
+            self._guard(self._record_refused, refused)
+
+    def _count_auth_failures(self, batch: list[_Work], results: list) -> list[tuple[Connection, str]]:
+        """Unknown MN or wrong PW: after ``max_auth_failures`` on one connection it is closed (after commit, so
+        each of those packets is archived with its security event first)."""
+        refused = []
+        for work, result in zip(batch, results, strict=True):
+            if result.outcome not in AUTH_OUTCOMES:
+                continue
+            connection = work.connection
+            connection.auth_failures += 1
+            if connection.auth_failures >= self.max_auth_failures and not connection.refused:
+                connection.refused = True
+                mn = result.packet.mn if result.packet is not None else ""
+                refused.append((connection, mn))
+                logger.warning(
+                    "HJ 212 connection %s closed after %d authentication failures (last MN %r)",
+                    connection.peer,
+                    connection.auth_failures,
+                    mn,
+                )
+                self.loop.call_soon_threadsafe(connection.close)
+        return refused
+
+    def _record_refused(self, refused: list[tuple[Connection, str]]) -> None:
+        for connection, mn in refused:
+            record_security_event(
+                SecurityEventKind.DEVICE_AUTH_FAILED,
+                ip=services.ip_of(connection.peer),
+                mn=mn[:64],
+                peer=connection.peer,
+                failures=connection.auth_failures,
+                reason=f"同一连接认证失败 {connection.auth_failures} 次，连接已关闭",
+            )
+
+    def _after_commit(self, batch: list[_Work], results: list) -> None:
+        """Connections learn their devices; sessions take the batch's traffic (a few bulk statements)."""
+        entries = []
+        new_links: dict[int, datetime] = {}
+        for work, result in zip(batch, results, strict=True):
+            connection = work.connection
+            device_id = getattr(result, "device_id", None)
+            if device_id is not None and result.outcome != PacketOutcome.AUTH_FAILED:
+                if device_id not in connection.device_ids:
+                    connection.device_ids.append(device_id)
+                if self.device_connections.get(device_id) is not connection:
+                    self.device_connections[device_id] = connection
+                    new_links.setdefault(device_id, work.received_at)
+            fallback = connection.device_ids[0] if connection.device_ids else None
+            if result.outcome == PacketOutcome.UNKNOWN_MN:
+                fallback = None  # another MN's probe is not this device's error
+            entries.append((result, work.peer, work.received_at, fallback))
+        traffic = sessions.collect_traffic(entries)
+        for device_id, at in new_links.items():
+            if device_id in traffic:
+                traffic[device_id].connected_at = at
+        sessions.record_traffic(traffic, gateway=self.gateway_id)
 
 
 class Connection:
@@ -217,10 +301,17 @@ class Connection:
         self.peer = _peer_text(peer)
         self.buffer = FrameBuffer(max_length=gateway.max_length)
         self.frames = 0
+        self.device_ids: list[int] = []  # devices authenticated on this connection (written by the writer thread)
+        self.auth_failures = 0  # unknown MN or wrong PW so far (written by the writer thread)
+        self.refused = False  # closed for too many authentication failures
 
     def send(self, data: bytes) -> None:
         if not self.writer.is_closing():
             self.writer.write(data)
+
+    def close(self) -> None:
+        """End the connection from the gateway's side (the read loop then sees EOF and finishes)."""
+        self.writer.close()
 
     async def run(self) -> None:
         gw = self.gateway
@@ -252,6 +343,8 @@ class Connection:
             return
         finally:
             self.writer.close()
+            if gw.writer is not None:
+                gw.writer.connection_closed(self)
 
 
 class Gateway:
@@ -267,8 +360,14 @@ class Gateway:
         max_length: int = MAX_DATA_LENGTH,
         batch_max: int = 500,
         batch_wait: float = 0.005,
+        instance_id: str = "",
+        max_auth_failures: int | None = None,
+        command_poll: float = 1.0,
     ) -> None:
+        self.max_auth_failures = max_auth_failures
+        self.command_poll = command_poll
         self.host = host
+        self.instance_id = instance_id or sessions.gateway_instance_id()
         self.port = port
         self.idle_timeout = idle_timeout
         self.frame_timeout = frame_timeout
@@ -285,7 +384,14 @@ class Gateway:
     async def serve(self) -> None:
         loop = asyncio.get_running_loop()
         self._stopped = asyncio.Event()
-        self.writer = BatchWriter(loop, batch_max=self.batch_max, batch_wait=self.batch_wait)
+        self.writer = BatchWriter(
+            loop,
+            batch_max=self.batch_max,
+            batch_wait=self.batch_wait,
+            gateway_id=self.instance_id,
+            max_auth_failures=self.max_auth_failures,
+            command_poll=self.command_poll,
+        )
         self.writer.start()
         self.server = await asyncio.start_server(self._accept, self.host, self.port, limit=2**16)
         self.port = self.server.sockets[0].getsockname()[1]
@@ -312,6 +418,16 @@ class Gateway:
             await connection.run()
         finally:
             self.connections.discard(connection)
+
+
+@functools.lru_cache(maxsize=32)
+def _takes_split(ingest: Callable) -> bool:
+    """Whether an ingest function accepts ``split=`` (a stand-in from before split reassembly may not)."""
+    try:
+        parameters = inspect.signature(ingest).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    return any(p.name == "split" or p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters)
 
 
 def _peer_text(peer) -> str:

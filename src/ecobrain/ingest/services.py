@@ -9,20 +9,25 @@ from __future__ import annotations
 import ipaddress
 import logging
 import re
+from collections import OrderedDict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from ecobrain.accounts.choices import SecurityEventKind
 from ecobrain.accounts.services import record_security_event
+from ecobrain.ingest import commands
+from ecobrain.ingest.choices import CommandState
+from ecobrain.ingest.models import DeviceCommand
 from ecobrain.monitoring.choices import PacketOutcome, Resolution
 from ecobrain.monitoring.models import ArchivedPacket
 from ecobrain.monitoring.services import ObservationRow, ensure_series, store_observations
 from ecobrain.registry.models import Device, MonitoringFactor
-from ecobrain.standards.hj212 import HJ212Error, Packet, decode
+from ecobrain.standards.hj212 import HJ212Error, Packet, Reassembler, decode
 
 # Upload CNs that carry values, and the table each lands in (standards.md §1.8: DataTime = period start
 # for 2051/2061/2031, the sampling instant for 2011).
@@ -33,9 +38,14 @@ RESOLUTION_BY_CN: dict[str, str] = {
     "2031": Resolution.DAY,
 }
 MAIN_SUFFIX: dict[str, str] = {Resolution.REALTIME: "Rtd"}  # history data: Avg
-# Valid packets that carry no values: replies to host commands (9011–9014) and the heartbeat (9015).
-ACCEPTED_CNS = frozenset({"9011", "9012", "9013", "9014", "9015"})
+# Valid packets that carry no values: replies to host commands (9011–9014), the heartbeat (9015), the data
+# logger's answers to "get" commands (1011 time, 1061/1063 intervals) and its time-calibration request (1013),
+# which the gateway's command tracking reads (ingest.dispatch).
+ACCEPTED_CNS = frozenset({"9011", "9012", "9013", "9014", "9015", "1011", "1013", "1061", "1063"})
 DATA_OUTCOMES = frozenset({PacketOutcome.STORED, PacketOutcome.DUPLICATE})
+
+# The archive detail of a split part (its values are stored with the whole message, see _ingest_part).
+SPLIT_PART = "split part"
 
 # The outcome of a packet whose savepoint failed in ``ingest_packets`` (not archived, never acked; logged).
 FAILED = "failed"
@@ -57,14 +67,60 @@ class IngestResult:
     updated: int = 0
     skipped_codes: tuple[str, ...] = field(default=())
     detail: str = ""
+    device_id: int | None = None  # the registered device the MN names (also when its password was wrong)
+    ack_parts: int = 0  # a reassembled split message: how many of its parts asked for an ack (Flag A=1)
+
+    @property
+    def acks_due(self) -> int:
+        """How many 9014 data acks to send now: one per part that asked, for a reassembled message."""
+        if self.packet is None or self.outcome not in DATA_OUTCOMES:
+            return 0
+        if self.packet.parts > 1:
+            return self.ack_parts
+        return 1 if self.packet.ack_required else 0
 
     @property
     def ack_due(self) -> bool:
-        return self.packet is not None and self.packet.ack_required and self.outcome in DATA_OUTCOMES
+        return self.acks_due > 0
 
 
-def ingest_packet(raw: bytes, *, peer: str = "", received_at: datetime | None = None) -> IngestResult:
-    """Archive ``raw`` with its outcome and, when it is authenticated data, store its values (one transaction)."""
+class SplitMessages:
+    """The open split messages (Flag D=1, PNUM/PNO) of one gateway: the codec's :class:`Reassembler`, plus which
+    parts of each message asked for an ack. Bounded like the Reassembler: by count, and incomplete messages
+    expire (``timeout`` seconds after their first part)."""
+
+    def __init__(self, *, max_pending: int = 1024, timeout: float = 60.0, clock=None) -> None:
+        options = {"clock": clock} if clock is not None else {}
+        self.reassembler = Reassembler(max_pending=max_pending, timeout=timeout, **options)
+        self._asking: OrderedDict[tuple, set[int]] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self.reassembler)
+
+    def add(self, packet: Packet) -> tuple[Packet | None, int]:
+        """(the whole message when this was its last part, else None; how many of its parts asked for an ack).
+
+        Raises the codec's FieldError when PNUM changes between the parts of one message.
+        """
+        key = (packet.mn, packet.qn, packet.cn)
+        merged = self.reassembler.add(packet)
+        if packet.ack_required:
+            self._asking.setdefault(key, set()).add(packet.pno)
+        if merged is None:
+            while len(self._asking) > 2 * self.reassembler.max_pending:
+                self._asking.popitem(last=False)
+            return None, 0
+        return merged, len(self._asking.pop(key, ()))
+
+
+def ingest_packet(
+    raw: bytes, *, peer: str = "", received_at: datetime | None = None, split: SplitMessages | None = None
+) -> IngestResult:
+    """Archive ``raw`` with its outcome and, when it is authenticated data, store its values (one transaction).
+
+    A part of a split message is archived as it comes; with ``split`` (the gateway's open messages) the whole
+    message's values are stored once, when its last part arrives. Without it a part is archived as unsupported.
+    """
     received_at = received_at or timezone.now()
     peer = _text(peer)[:64]
     try:
@@ -78,10 +134,12 @@ def ingest_packet(raw: bytes, *, peer: str = "", received_at: datetime | None = 
         with transaction.atomic():
             return _archive_undecodable(raw, detail, peer=peer, received_at=received_at)
     with transaction.atomic():
-        return _ingest_decoded(raw, packet, peer=peer, received_at=received_at)
+        return _ingest_decoded(raw, packet, peer=peer, received_at=received_at, split=split)
 
 
-def ingest_packets(items: Iterable[tuple[bytes, str, datetime | None]]) -> list[IngestResult]:
+def ingest_packets(
+    items: Iterable[tuple[bytes, str, datetime | None]], *, split: SplitMessages | None = None
+) -> list[IngestResult]:
     """Group commit: ``ingest_packet`` for each ``(raw, peer, received_at)`` inside ONE transaction.
 
     Each packet runs in its own savepoint, so one packet's bad data (a failing insert) rolls back that packet
@@ -93,7 +151,7 @@ def ingest_packets(items: Iterable[tuple[bytes, str, datetime | None]]) -> list[
     with transaction.atomic():
         for raw, peer, received_at in items:
             try:
-                results.append(ingest_packet(raw, peer=peer, received_at=received_at))
+                results.append(ingest_packet(raw, peer=peer, received_at=received_at, split=split))
             except Exception as exc:  # the savepoint is rolled back; the batch goes on
                 logger.exception("ingest of a packet from %s failed; it is not stored and not acked", peer)
                 results.append(IngestResult(FAILED, 0, detail=f"{type(exc).__name__}: {exc}"))
@@ -114,8 +172,11 @@ def _archive_undecodable(raw: bytes, detail: str, *, peer: str, received_at: dat
     return IngestResult(PacketOutcome.DECODE_ERROR, archive.pk, detail=archive.detail)
 
 
-def _ingest_decoded(raw: bytes, packet: Packet, *, peer: str, received_at: datetime) -> IngestResult:
-    def finish(outcome: str, detail: str = "", *, device=None, inserted=0, updated=0, skipped=()) -> IngestResult:
+def _ingest_decoded(
+    raw: bytes, packet: Packet, *, peer: str, received_at: datetime, split: SplitMessages | None = None
+) -> IngestResult:
+    def finish(outcome: str, detail: str = "", *, device=None, stored: StoredValues | None = None) -> IngestResult:
+        values = stored or StoredValues(outcome, detail)
         archive = ArchivedPacket.objects.create(
             raw=raw,
             received_at=received_at,
@@ -124,18 +185,27 @@ def _ingest_decoded(raw: bytes, packet: Packet, *, peer: str, received_at: datet
             cn=packet.cn,
             qn=(packet.qn or "")[:20],
             device=device,
-            outcome=outcome,
-            detail=detail,
-            values_stored=inserted + updated,
+            outcome=values.outcome,
+            detail=values.detail,
+            values_stored=values.inserted + values.updated,
         )
-        return IngestResult(outcome, archive.pk, packet, inserted, updated, tuple(skipped), detail)
+        return IngestResult(
+            values.outcome,
+            archive.pk,
+            packet,
+            values.inserted,
+            values.updated,
+            values.skipped_codes,
+            values.detail,
+            getattr(device, "pk", None),
+        )
 
     device = Device.objects.filter(mn=packet.mn).first()
     if device is None or not device.check_access_password(packet.pw):
         outcome = PacketOutcome.UNKNOWN_MN if device is None else PacketOutcome.AUTH_FAILED
         reason = "MN 未登记" if device is None else "访问密码错误"
         record_security_event(
-            SecurityEventKind.DEVICE_AUTH_FAILED, ip=_ip_of(peer), mn=packet.mn[:64], cn=packet.cn, reason=reason
+            SecurityEventKind.DEVICE_AUTH_FAILED, ip=ip_of(peer), mn=packet.mn[:64], cn=packet.cn, reason=reason
         )
         return finish(outcome, reason, device=device)
     resolution = RESOLUTION_BY_CN.get(packet.cn)
@@ -144,21 +214,69 @@ def _ingest_decoded(raw: bytes, packet: Packet, *, peer: str, received_at: datet
             return finish(PacketOutcome.ACCEPTED, device=device)
         return finish(PacketOutcome.UNSUPPORTED, f"CN={packet.cn} is archived, not processed", device=device)
     if packet.is_split:
-        return finish(PacketOutcome.UNSUPPORTED, "split packet: the gateway reassembles PNUM/PNO first", device=device)
+        if split is None:
+            detail = "split packet: only the gateway reassembles PNUM/PNO"
+            return finish(PacketOutcome.UNSUPPORTED, detail, device=device)
+        return _ingest_part(raw, packet, device, split, finish=finish, received_at=received_at)
+    return finish("", device=device, stored=store_packet_values(packet, device, received_at=received_at))
+
+
+def _ingest_part(raw: bytes, packet: Packet, device, split: SplitMessages, *, finish, received_at) -> IngestResult:
+    """One part of a split message: archived raw now; the whole message's values stored with its last part."""
+    where = f"PNO={packet.pno}/PNUM={packet.pnum} of QN={packet.qn}"
+    try:
+        merged, ack_parts = split.add(packet)
+    except HJ212Error as exc:
+        return finish(PacketOutcome.DECODE_ERROR, f"{exc.kind}: {exc.detail}", device=device)
+    if merged is None:
+        return finish(PacketOutcome.ACCEPTED, f"{SPLIT_PART} {where}: waiting for the other parts", device=device)
+    stored = store_packet_values(merged, device, received_at=received_at)
+    detail = f"split message of {merged.parts} parts ({where} completed it)"
+    result = finish("", device=device, stored=replace(stored, detail="; ".join(filter(None, (detail, stored.detail)))))
+    ArchivedPacket.objects.filter(
+        device=device,
+        mn=packet.mn[:64],
+        cn=packet.cn,
+        qn=(packet.qn or "")[:20],
+        outcome=PacketOutcome.ACCEPTED,
+        detail__startswith=SPLIT_PART,
+        received_at__gte=received_at - timedelta(seconds=split.reassembler.timeout),
+    ).update(detail=f"{SPLIT_PART} of QN={packet.qn}: the message is archived #{result.archive_id} ({stored.outcome})")
+    return replace(result, packet=merged, ack_parts=ack_parts)
+
+
+@dataclass(frozen=True)
+class StoredValues:
+    """What :func:`store_packet_values` did: the archive outcome, counts and a detail for the archive row."""
+
+    outcome: str
+    detail: str = ""
+    inserted: int = 0
+    updated: int = 0
+    skipped_codes: tuple[str, ...] = ()
+
+
+def store_packet_values(packet: Packet, device: Device, *, received_at: datetime) -> StoredValues:
+    """Store the values of an authenticated data packet (or of a reassembled split message) idempotently.
+
+    Does not archive: the caller archives the frame(s) with the returned outcome. Also the path for values
+    re-derived from the archive.
+    """
+    resolution = RESOLUTION_BY_CN.get(packet.cn)
+    if resolution is None:
+        return StoredValues(PacketOutcome.UNSUPPORTED, f"CN={packet.cn} carries no values to store")
     if packet.data_time is None:
-        return finish(PacketOutcome.DECODE_ERROR, f"field: CN={packet.cn} without DataTime", device=device)
+        return StoredValues(PacketOutcome.DECODE_ERROR, f"field: CN={packet.cn} without DataTime")
     try:
         period_start = packet.data_time.astimezone(UTC)
     except OverflowError:  # DataTime=00010101000000 in UTC+8 is before year 1 in UTC
-        return finish(
-            PacketOutcome.DECODE_ERROR, f"field: DataTime {packet.cp.get('DataTime')} out of range", device=device
-        )
+        return StoredValues(PacketOutcome.DECODE_ERROR, f"field: DataTime {packet.cp.get('DataTime')} out of range")
 
     rows, skipped = observation_rows(packet, device.pk, resolution, period_start)
     stored = store_observations(rows, resolution=resolution, received_at=received_at)
     outcome = PacketOutcome.DUPLICATE if stored.updated and not stored.inserted else PacketOutcome.STORED
     detail = f"unknown factor codes not stored: {', '.join(skipped)}" if skipped else ""
-    return finish(outcome, detail, device=device, inserted=stored.inserted, updated=stored.updated, skipped=skipped)
+    return StoredValues(outcome, detail, stored.inserted, stored.updated, tuple(skipped))
 
 
 def observation_rows(
@@ -166,7 +284,7 @@ def observation_rows(
 ) -> tuple[list[ObservationRow], list[str]]:
     """The rows a data packet stores for its device, and its factor codes the registry does not know (skipped).
 
-    Shared by ``ingest_packet`` and re-derivation from the archive (``ecobrain.ingest.rederive``).
+    Shared by :func:`store_packet_values` and re-derivation from the archive (``ecobrain.ingest.rederive``).
     """
     factors = dict(MonitoringFactor.objects.filter(code__in=list(packet.factors)).values_list("code", "pk"))
     skipped = sorted(set(packet.factors) - factors.keys())
@@ -190,10 +308,126 @@ def _text(value: str) -> str:
     return value.replace("\x00", "\\x00")
 
 
-def _ip_of(peer: str) -> str | None:
+def ip_of(peer: str) -> str | None:
     """The address part of ``host:port`` / ``[v6]:port`` (the security event column is an IP address)."""
     host = peer.rsplit(":", 1)[0].strip("[]") if peer.count(":") == 1 or peer.startswith("[") else peer
     try:
         return str(ipaddress.ip_address(host))
     except ValueError:
         return None
+
+
+# --- Host → device commands (docs/hj212.md, "Gateway: commands") -------------------------------------------------
+
+
+def queue_device_command(
+    device: Device,
+    kind: str,
+    *,
+    params: dict | None = None,
+    actor,
+    note: str = "",
+    now: datetime | None = None,
+) -> DeviceCommand:
+    """Queue a command for the gateway that holds the device's connection (it polls about every second).
+
+    ``actor`` is the user who asks (checked: the device in their scope, the ``add`` grant on commands), or None
+    for the platform itself (a 1013 time-calibration request answered with 1012). Parameters are checked per
+    kind (``ingest.commands.validate_params``) and stored as HJ 212 text; a ValidationError names each one at
+    fault. A command not sent within ECOBRAIN_HJ212_COMMAND_EXPIRE_SECONDS expires.
+    """
+    from django.conf import settings
+
+    from ecobrain.core import gate
+    from ecobrain.registry.choices import DeviceStatus
+
+    now = now or timezone.now()
+    command = DeviceCommand(device=device, cn=str(kind), created_by=actor, note=note[:200], created=now)
+    if actor is not None:
+        if not Device.objects.restrict(actor, "view").filter(pk=device.pk).exists():
+            raise PermissionDenied("该数采仪不存在或不在您的管辖范围内。")
+        gate.ensure_allowed(actor, "add", command)
+    if device.status == DeviceStatus.RETIRED:
+        raise ValidationError({"device": f"数采仪 {device.mn} 已停用，不能下发命令。"})
+    command.params = commands.validate_params(command.cn, params, now=now)
+    command.expires_at = now + timedelta(seconds=settings.HJ212_COMMAND_EXPIRE_SECONDS)
+    command.full_clean()
+    command.save()
+    return command
+
+
+def cancel_device_command(command: DeviceCommand, *, actor, now: datetime | None = None) -> DeviceCommand:
+    """Cancel a command that is still queued; one already sent may be executing on the device and stays."""
+    from ecobrain.core import gate
+
+    if actor is not None:
+        gate.ensure_allowed(actor, "change", command)
+    now = now or timezone.now()
+    who = actor.get_username() if actor is not None else "系统"
+    cancelled = DeviceCommand.objects.filter(pk=command.pk, state=CommandState.QUEUED).update(
+        state=CommandState.CANCELLED, finished_at=now, detail=f"由 {who} 取消"
+    )
+    command.refresh_from_db()
+    if not cancelled:
+        raise ValidationError({"state": f"命令已{command.get_state_display()}，只有排队中的命令可以取消。"})
+    return command
+
+
+def expire_device_commands(now: datetime | None = None) -> tuple[int, int]:
+    """Queued commands past their expiry (their device never connected) expire; commands still marked in flight
+    long after every reply window (their gateway was stopped or killed) time out. Returns both counts."""
+    from django.conf import settings
+
+    from ecobrain.ingest.choices import IN_FLIGHT_COMMAND_STATES
+
+    now = now or timezone.now()
+    expired = DeviceCommand.objects.filter(state=CommandState.QUEUED, expires_at__lte=now).update(
+        state=CommandState.EXPIRED, finished_at=now, detail="设备在有效期内未连接，命令未下发"
+    )
+    window = settings.HJ212_COMMAND_TIMEOUT * (settings.HJ212_COMMAND_RETRIES + 1)
+    window += settings.HJ212_COMMAND_EXEC_TIMEOUT + 60
+    stale = DeviceCommand.objects.filter(
+        state__in=IN_FLIGHT_COMMAND_STATES, sent_at__lt=now - timedelta(seconds=window)
+    ).update(state=CommandState.TIMED_OUT, finished_at=now, detail="网关未能跟踪到结果（网关已停止或重启）")
+    return expired, stale
+
+
+# --- Registering a data logger from scripts (`ecobrain device register`) -----------------------------------------
+
+
+def register_data_logger(
+    *, mn: str, password: str, station=None, outlet=None, protocol_version: str = "2017", source: str = "command"
+) -> tuple[Device, str]:
+    """Register a data logger for a station or an outlet; ``(device, "created" | "updated" | "unchanged")``.
+
+    Running it again with the same MN and target is harmless: nothing changes unless the password or the
+    edition does. An MN registered to another target is an error (re-pointing a logger is an edit a person makes
+    on the device page, with the change log showing it). Validation is the model's own (``full_clean``); the
+    change log records the source (``command`` for ``ecobrain device register``).
+    """
+    from ecobrain.audit.changelog import change_actor
+
+    mn = (mn or "").strip()
+    device = Device.objects.select_related("station", "outlet__enterprise").filter(mn=mn).first()
+    if device is not None:
+        if (device.station_id, device.outlet_id) != (getattr(station, "pk", None), getattr(outlet, "pk", None)):
+            message = f"MN {mn} 已登记到“{device.target}”，不能改挂到“{station or outlet}”"
+            raise ValidationError({"mn": f"{message}：请在数采仪页面修改，或换用其他 MN。"})
+        changed = []
+        if not device.check_access_password(password):
+            device.set_access_password(password)
+            changed.append("password")
+        if device.protocol_version != protocol_version:
+            device.protocol_version = protocol_version
+            changed.append("protocol_version")
+        if not changed:
+            return device, "unchanged"
+        outcome = "updated"
+    else:
+        device = Device(mn=mn, station=station, outlet=outlet, protocol_version=protocol_version)
+        device.set_access_password(password)
+        outcome = "created"
+    device.full_clean()
+    with change_actor(None, source=source), transaction.atomic():
+        device.save()
+    return device, outcome
