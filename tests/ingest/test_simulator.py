@@ -277,6 +277,10 @@ def test_simulate_command_rejects_an_unknown_mn_and_bad_rates(registered):
         call_command("simulate", "--mn", "NOPE", "--duration", "1")
     with pytest.raises(CommandError, match=r"outage rate 2\.0 is not a probability"):
         call_command("simulate", "--outage-rate", "2", "--duration", "1")
+    with pytest.raises(CommandError, match="minute-data interval must be one of 1, 2, 3, 4, 5, 6, 10, 12"):
+        call_command("simulate", "--min-interval", "7", "--duration", "1")
+    with pytest.raises(CommandError, match="real-time interval must be 30–3600 s"):
+        call_command("simulate", "--rtd-interval", "5", "--duration", "1")
 
 
 def test_devices_without_a_value_model_are_skipped_with_a_reason(registered, qindu):

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 from ecobrain.standards.hj212 import CHINA_TZ
 
-from .device import SimulatedDevice
+from .device import MIN_INTERVALS, RTD_INTERVAL_RANGE, SimulatedDevice
 from .profiles import DeviceSpec
 from .timeline import Rates, Timeline
 from .values import ValueModel
@@ -93,6 +93,11 @@ class Simulator:
     ) -> None:
         if ack_timeout <= 0 or retries < 0 or window < 1 or backfill_hours < 0:
             raise ValueError("ack_timeout must be > 0, retries ≥ 0, window ≥ 1 and backfill_hours ≥ 0")
+        if not RTD_INTERVAL_RANGE[0] <= rtd_interval <= RTD_INTERVAL_RANGE[1]:
+            raise ValueError(f"the real-time interval must be 30–3600 s (HJ 212-2017 CN 1062), not {rtd_interval}")
+        if min_interval not in MIN_INTERVALS:
+            allowed = ", ".join(str(m) for m in sorted(MIN_INTERVALS))
+            raise ValueError(f"the minute-data interval must be one of {allowed} minutes (CN 1064), not {min_interval}")
         self.specs = list(specs)
         self.host, self.port, self.seed = host, port, seed
         self.clock = SimClock(start, speed)

@@ -34,6 +34,8 @@ class Command(BaseCommand):
         parser.add_argument("--ack-timeout", type=float, default=10.0, help="seconds to wait for a 9014 (default 10)")
         parser.add_argument("--retries", type=int, default=3, help="re-sends when no 9014 comes (default 3)")
         parser.add_argument("--window", type=int, default=1, help="uploads in flight per device (default 1)")
+        parser.add_argument("--rtd-interval", type=int, default=30, help="real-time data every N s (default 30)")
+        parser.add_argument("--min-interval", type=int, default=10, help="minute data every N minutes (default 10)")
         rates = Rates()
         parser.add_argument("--exceedance-rate", type=float, default=rates.exceedance, help="per outlet-hour")
         parser.add_argument("--outage-rate", type=float, default=rates.outage, help="per device-hour")
@@ -52,8 +54,8 @@ class Command(BaseCommand):
         self.stdout.write(json.dumps(summary, ensure_ascii=False))
 
 
-def build_simulator(options: dict, *, status=None, specs=None) -> Simulator:
-    """A Simulator from the command's options (also used by `ecobrain demo`); raises CommandError on bad input."""
+def build_simulator(options: dict, *, status) -> Simulator:
+    """A Simulator from the command's options; raises CommandError on bad input."""
     port = settings.HJ212_PORT if options.get("port") is None else options["port"]
     if not 1 <= port <= 65535:
         raise CommandError(f"--port {port} is not a TCP port (1–65535)")
@@ -70,13 +72,12 @@ def build_simulator(options: dict, *, status=None, specs=None) -> Simulator:
         )
     except ValueError as exc:
         raise CommandError(f"--…-rate: {exc}") from None
-    if specs is None:
-        try:
-            specs, notes = load_device_specs(count=options.get("devices"), mns=options.get("mn") or ())
-        except DeviceSelectionError as exc:
-            raise CommandError(str(exc)) from None
-        for note in notes:
-            (status or print)(f"skipped {note}")
+    try:
+        specs, notes = load_device_specs(count=options.get("devices"), mns=options.get("mn") or ())
+    except DeviceSelectionError as exc:
+        raise CommandError(str(exc)) from None
+    for note in notes:
+        status(f"skipped {note}")
     if not specs:
         raise CommandError("no device to simulate: register data loggers first (or run `ecobrain demo --no-serve`)")
     try:
@@ -90,6 +91,8 @@ def build_simulator(options: dict, *, status=None, specs=None) -> Simulator:
             ack_timeout=options["ack_timeout"],
             retries=options["retries"],
             window=options["window"],
+            rtd_interval=options["rtd_interval"],
+            min_interval=options["min_interval"],
             rates=rates,
             status_every=options["status_every"],
             status=status,
