@@ -112,8 +112,9 @@ class SimulatedDevice:
         await asyncio.sleep(self.start_delay / max(self.sim.clock.speed, 1.0))
         started = self.now()
         await self.ensure_connected()
-        # Time-calibration request (notification, no reply required): the host may answer with 1012.
-        self.send(packets.command_frame(self.spec, "1013", self.next_qn(), []))
+        if self.sim.request_time:
+            # Time-calibration request (notification, no reply required): the host may answer with 1012.
+            self.send(packets.command_frame(self.spec, "1013", self.next_qn(), []))
         if self.sim.backfill_hours > 0:
             await self.backfill(started)
         await self.live(started)
@@ -144,12 +145,13 @@ class SimulatedDevice:
             if outage is not None and outage[1] > self._outage_until:
                 await self.outage(outage)
             await self.ensure_connected()
-            if self._schedule_changed:  # 1062 / 1064 changed an interval: re-align from now
+            if self._schedule_changed:  # 1012 moved the clock, or 1062 / 1064 changed an interval: re-align
                 self._schedule_changed = False
                 period = self.min_interval * 60
                 now = self.now()
                 next_rtd = self._next_realtime(now)
                 next_min = _next_boundary(now - self.upload_delay, period) + self.upload_delay
+                next_hour = _next_boundary(now - self.upload_delay, HOUR) + self.upload_delay
                 continue
             if t == next_rtd:
                 if self.now() - t <= self.rtd_interval:  # real-time data missed while away is not re-sent
@@ -379,6 +381,7 @@ class SimulatedDevice:
         except ValueError:
             return EXE_CONDITION_ERROR
         self.clock_offset = wanted - self.sim.clock.now()
+        self._schedule_changed = True  # what falls due now is judged on the new clock, without a burst of catch-up
         return EXE_OK
 
     async def get_rtd_interval(self, request: Packet) -> int:  # 1061

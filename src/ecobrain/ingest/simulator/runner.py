@@ -87,6 +87,7 @@ class Simulator:
         outages: bool = True,
         rtd_interval: int = 30,
         min_interval: int = 10,
+        request_time: bool = True,
         ramp: float | None = None,
         status_every: float = 5.0,
         status: Callable[[str], None] | None = None,
@@ -107,6 +108,7 @@ class Simulator:
         self.ack_timeout, self.retries, self.window = ack_timeout, retries, window
         self.outages = outages
         self.rtd_interval, self.min_interval = rtd_interval, min_interval
+        self.request_time = request_time  # send 1013 at start-up (a platform may answer with 1012 and set the clock)
         # Connect at most about 500 loggers a second, so that thousands do not knock at once.
         self.ramp = min(2.0, len(self.specs) / 500) if ramp is None else ramp
         self.status_every = status_every
