@@ -393,7 +393,11 @@ class Gateway:
             command_poll=self.command_poll,
         )
         self.writer.start()
-        self.server = await asyncio.start_server(self._accept, self.host, self.port, limit=2**16)
+        try:
+            self.server = await asyncio.start_server(self._accept, self.host, self.port, limit=2**16)
+        except BaseException:  # the port is taken, say: stop the writer thread too, or it polls forever
+            await asyncio.get_running_loop().run_in_executor(None, self.writer.stop)
+            raise
         self.port = self.server.sockets[0].getsockname()[1]
         logger.info("HJ 212 gateway listening on %s:%d", self.host, self.port)
         self.ready.set()

@@ -1,24 +1,65 @@
-import logging
+"""`ecobrain serve`: the web server, the HJ 212 gateway and the job scheduler in one process."""
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
+
+from ecobrain.core.processes import SERVE_COMPONENTS, ComponentError, ProcessGroup, serve_components
 
 
 class Command(BaseCommand):
-    help = "Run EcoBrain: the web application (waitress, multi-threaded) on ECOBRAIN_PORT."
+    help = (
+        "Run EcoBrain in one process: the web application (waitress) on ECOBRAIN_PORT, the HJ 212 gateway on "
+        "ECOBRAIN_HJ212_PORT and the periodic-job scheduler (with --mqtt also the MQTT subscriber). Ctrl+C or "
+        "SIGTERM stops all of them."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--host", default=None, help="address to listen on (default ECOBRAIN_HOST or 127.0.0.1)")
-        parser.add_argument("--port", type=int, default=None)
-        parser.add_argument("--threads", type=int, default=8)
+        add_serve_arguments(parser)
 
-    def handle(self, *args, host, port, threads, **options):
-        from waitress import serve
+    def handle(self, *args, **options):
+        run_group(serve_components(complete_options(options)), self.stdout)
 
-        from ecobrain.wsgi import application
 
-        port = port or settings.PORT
-        host = host or settings.HOST
-        logging.getLogger("waitress").setLevel(logging.INFO)
-        self.stdout.write(f"EcoBrain 正在运行 / running at http://{host}:{port}/  (Ctrl+C 停止)")
-        serve(application, host=host, port=port, threads=threads, ident="EcoBrain", clear_untrusted_proxy_headers=True)
+def add_serve_arguments(parser) -> None:
+    parser.add_argument("--host", default=None, help="address to listen on (default ECOBRAIN_HOST or 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=None, help="web port (default ECOBRAIN_PORT, 8000)")
+    parser.add_argument("--threads", type=int, default=8, help="web server threads (default 8)")
+    parser.add_argument("--hj212-host", default=None, help="gateway address (default: the same as --host)")
+    parser.add_argument("--hj212-port", type=int, default=None, help="gateway port (default ECOBRAIN_HJ212_PORT)")
+    for choice in SERVE_COMPONENTS:
+        if choice.default:
+            parser.add_argument(f"--no-{choice.name}", action="store_true", help=f"do not run {choice.help}")
+        else:
+            parser.add_argument(f"--{choice.name}", action="store_true", help=f"also run {choice.help}")
+
+
+def complete_options(options: dict) -> dict:
+    """Fill the defaults from settings and check the ports."""
+    options = dict(options)
+    options["host"] = options.get("host") or settings.HOST
+    options["port"] = settings.PORT if options.get("port") is None else options["port"]
+    options["hj212_host"] = options.get("hj212_host") or options["host"]
+    options["hj212_port"] = settings.HJ212_PORT if options.get("hj212_port") is None else options["hj212_port"]
+    options.setdefault("threads", 8)
+    for name in ("port", "hj212_port"):
+        if not 0 <= options[name] <= 65535:
+            raise CommandError(f"--{name.replace('_', '-')} {options[name]} is not a TCP port")
+    return options
+
+
+def run_group(components, stdout) -> None:
+    """Start the components, print what runs where, wait for Ctrl+C / SIGTERM, stop them in reverse order."""
+    group = ProcessGroup(components)
+    stdout.write("EcoBrain 正在运行 / running:")
+    try:
+        group.start(on_started=lambda component: stdout.write(f"  {component.describe()}"))
+    except ComponentError as exc:
+        raise CommandError(str(exc)) from None
+    stdout.write("Ctrl+C 停止 / to stop")
+    try:
+        group.wait()
+    finally:
+        group.stop()
+    if group.failed is not None:
+        raise CommandError(f"{group.failed.name} stopped unexpectedly: {group.failed.error or 'thread ended'}")
+    stdout.write("EcoBrain 已停止 / stopped")
