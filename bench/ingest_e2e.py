@@ -293,12 +293,12 @@ class GatewayProcess:
             time.sleep(0.1)
         raise RuntimeError(f"gateway did not listen on port {self.port} within {timeout} s")
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 20) -> None:
         if self.proc is None or self.proc.poll() is not None:
             return
         self.proc.send_signal(signal.SIGINT)  # the command commits what is queued, then exits
         try:
-            self.proc.wait(20)
+            self.proc.wait(timeout)
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait(5)
@@ -350,9 +350,11 @@ class Run:
     sending: bool = True
     lost_connections: int = 0
     connect_failures: int = 0
+    last_ack: float = 0.0
 
     def record(self, link: Link, seq: int, reference: float, now: float) -> None:
         self.acks += 1
+        self.last_ack = now
         nvalues = len(link.device.factors)
         self.values_acked += nvalues
         self.acked.setdefault(link.device.index, set()).add(seq)
@@ -533,9 +535,14 @@ async def scenario_latency(devices, gateway: GatewayProcess, args, profiler) -> 
     cpu0, client0 = None, None
     interval = 1.0 / args.rate
     worst_lag = 0.0
+    saturated_at = None
     i = 0
     while i < total:
         now = time.monotonic()
+        if run.sent - run.acks > args.rate * args.max_backlog:  # the gateway falls ever further behind: stop here
+            saturated_at = now - start
+            log(f"latency: {run.sent - run.acks} packets unacked after {saturated_at:.1f} s: saturated, sending stops")
+            break
         if cpu0 is None and now >= run.window_start:
             cpu0, client0 = gateway.cpu_seconds(), _client_cpu()
         while i < total and start + i * interval <= now:
@@ -556,8 +563,10 @@ async def scenario_latency(devices, gateway: GatewayProcess, args, profiler) -> 
         "warmup_seconds": args.warmup,
         "seconds": args.seconds,
         "packets_measured": lat["count"],
+        "acked_per_second_overall": round(run.acks / max(1e-9, run.last_ack - start)),
         "ack_latency_ms": lat,
         "max_send_lag_ms": round(worst_lag * 1000, 2),
+        "saturated_after_seconds": None if saturated_at is None else round(saturated_at, 1),
         **cpu,
         "target_p99_ms": TARGETS["latency_p99_ms"],
         "target_met": lat["p99"] is not None and lat["p99"] < TARGETS["latency_p99_ms"],
@@ -790,6 +799,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--drain", type=float, default=10.0, help="after sending: wait for the last acks until none came for S seconds"
     )
+    parser.add_argument(
+        "--max-backlog",
+        type=float,
+        default=5.0,
+        help="latency: stop sending when more than RATE × S packets are unacked (the gateway is saturated)",
+    )
     parser.add_argument("--batch-max", type=int, help="passed to `ecobrain gateway --batch-max`")
     parser.add_argument("--profile", type=Path, metavar="DIR", help="py-spy the gateway during throughput")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory (database, gateway logs)")
@@ -831,8 +846,14 @@ def machine_facts() -> dict:
     }
 
 
+def _interrupted(signum, frame) -> None:
+    raise KeyboardInterrupt  # out of the event loop, into main's cleanup (gateway, database, directory)
+
+
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
+    signal.signal(signal.SIGINT, _interrupted)
+    signal.signal(signal.SIGTERM, _interrupted)
     workdir = Path(tempfile.mkdtemp(prefix="ecobrain-bench-"))
     database = BenchDatabase(workdir, os.environ.get("ECOBRAIN_DATABASE_URL"))
     report: dict = {
@@ -872,6 +893,7 @@ def main(argv: list[str] | None = None) -> None:
             gateway.start()
             run, result = asyncio.run(function(devices, gateway, args, profiler if name == "throughput" else None))
             result["gateway_failed_commits_logged"] = gateway.failed_commits()
+            result["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
             gateway.stop()
             gateway = None
             result["verify"] = verify(devices, run, prefix)
@@ -881,7 +903,7 @@ def main(argv: list[str] | None = None) -> None:
             log(f"{name}: {json.dumps(result, ensure_ascii=False)}")
     finally:
         if gateway is not None:
-            gateway.stop()
+            gateway.stop(timeout=2)
         with contextlib.suppress(Exception):
             from django.db import connections
 
@@ -895,4 +917,8 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except KeyboardInterrupt:
+        log("interrupted: gateway stopped, database and temporary directory removed")
+        sys.exit(130)
