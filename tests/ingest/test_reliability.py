@@ -225,6 +225,7 @@ def _read_acks(sock: socket.socket, seconds: float) -> list[str]:
 @pytest.mark.skipif(not ON_POSTGRES, reason="SQLite takes the write lock at BEGIN IMMEDIATE; no session dies mid-batch")
 @pytest.mark.xfail(
     strict=True,
+    raises=AssertionError,  # only the final check; a failed precondition is pytest.fail, a real failure
     reason="ingest_packets returns normally when the connection dies mid-batch (Atomic.__exit__ rolls back "
     "without raising), so packets stored earlier in the rolled-back batch are acked; fix described in the "
     "bench branch report",
@@ -236,7 +237,8 @@ def test_connection_lost_in_the_middle_of_a_batch_acks_no_packet_of_that_batch(d
     sock = socket.create_connection(("127.0.0.1", gateway.port), timeout=5)
     try:
         sock.sendall(held.frame)
-        assert _read_acks(sock, 2.0) == [held.qn]
+        if _read_acks(sock, 5.0) != [held.qn]:
+            pytest.fail("the first upload was not acked")
         for attempt in range(1, 4):
             fresh = [make_upload(mn, PW, 0, attempt * 10 + hour) for hour in range(3)]
             locker = _postgres(connection.settings_dict["NAME"])
@@ -284,4 +286,4 @@ def _gateway_waiting_on_lock(locker_pid: int) -> int:
         if row:
             return row[0]
         time.sleep(0.02)
-    raise AssertionError("the gateway's batch never waited on the held rows")
+    pytest.fail("the gateway's batch never waited on the held rows")
