@@ -462,6 +462,24 @@ def close_links(links: list[Link]) -> None:
             link.transport.close()
 
 
+class RssSampler:
+    """The gateway's largest VmRSS, sampled twice a second while a scenario runs (its frame queue has no bound)."""
+
+    def __init__(self, gateway: GatewayProcess) -> None:
+        self.gateway = gateway
+        self.max_kb = 0
+        self.task = asyncio.get_running_loop().create_task(self._run())
+
+    async def _run(self) -> None:
+        while True:
+            self.max_kb = max(self.max_kb, self.gateway.status().get("VmRSS", 0))
+            await asyncio.sleep(0.5)
+
+    def stop(self) -> float:
+        self.task.cancel()
+        return round(self.max_kb / 1024, 1)
+
+
 def percentiles(samples: list[float]) -> dict[str, float | None]:
     if not samples:
         return {"p50": None, "p95": None, "p99": None, "max": None, "count": 0}
@@ -493,6 +511,7 @@ def _client_cpu() -> float:
 
 async def scenario_throughput(devices, gateway: GatewayProcess, args, profiler) -> tuple[Run, dict]:
     run = Run()
+    rss = RssSampler(gateway)
     links = await open_links(devices, run, gateway.port, closed_loop=True)
     log(f"throughput: {len(links)} connections, {args.in_flight} packets in flight each, {args.seconds} s")
     start = time.monotonic()
@@ -507,6 +526,7 @@ async def scenario_throughput(devices, gateway: GatewayProcess, args, profiler) 
     await asyncio.sleep(args.seconds)
     cpu = cpu_use(gateway, cpu0, client0, args.seconds)
     drained = await drain(links, run, args.drain)
+    rss_mb_max = rss.stop()
     close_links(links)
     result = {
         "devices": len(devices),
@@ -521,6 +541,7 @@ async def scenario_throughput(devices, gateway: GatewayProcess, args, profiler) 
         **cpu,
         # What one packet costs the gateway process whatever else the machine runs (its CPU time / acks).
         "gateway_cpu_ms_per_packet": round(cpu["gateway_cpu_cores"] * args.seconds * 1000 / max(1, run.window_acks), 2),
+        "rss_mb_max": rss_mb_max,
         "target_packets_per_second": TARGETS["throughput_packets_per_second"],
         "target_met": run.window_acks / args.seconds >= TARGETS["throughput_packets_per_second"],
     }
@@ -529,6 +550,7 @@ async def scenario_throughput(devices, gateway: GatewayProcess, args, profiler) 
 
 async def scenario_latency(devices, gateway: GatewayProcess, args, profiler) -> tuple[Run, dict]:
     run = Run()
+    rss = RssSampler(gateway)
     links = await open_links(devices, run, gateway.port, closed_loop=False)
     total = int(args.rate * (args.warmup + args.seconds))
     log(f"latency: {len(links)} connections, {args.rate} packets/s, {args.seconds} s (+{args.warmup} s warm-up)")
@@ -556,6 +578,7 @@ async def scenario_latency(devices, gateway: GatewayProcess, args, profiler) -> 
             await asyncio.sleep(max(0.0, start + i * interval - time.monotonic()))
     cpu = cpu_use(gateway, cpu0, client0, time.monotonic() - cpu_from)  # while sending
     drained = await drain(links, run, args.drain)
+    rss_mb_max = rss.stop()
     close_links(links)
     lat = percentiles(run.latencies)
     result = {
@@ -569,6 +592,7 @@ async def scenario_latency(devices, gateway: GatewayProcess, args, profiler) -> 
         "ack_latency_ms": lat,
         "max_send_lag_ms": round(worst_lag * 1000, 2),
         "saturated_after_seconds": None if saturated_at is None else round(saturated_at, 1),
+        "rss_mb_max": rss_mb_max,
         **cpu,
         "target_p99_ms": TARGETS["latency_p99_ms"],
         "target_met": lat["p99"] is not None and lat["p99"] < TARGETS["latency_p99_ms"],
