@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from ecobrain.accounts.choices import SecurityEventKind
@@ -153,9 +153,21 @@ def ingest_packets(
             try:
                 results.append(ingest_packet(raw, peer=peer, received_at=received_at, split=split))
             except Exception as exc:  # the savepoint is rolled back; the batch goes on
+                if _batch_lost():
+                    # The savepoint itself could not be rolled back (the connection is gone): the whole transaction
+                    # is lost, with every packet stored before this one. Abort the batch so that none is acked.
+                    raise
                 logger.exception("ingest of a packet from %s failed; it is not stored and not acked", peer)
                 results.append(IngestResult(FAILED, 0, detail=f"{type(exc).__name__}: {exc}"))
+        if _batch_lost():  # Atomic.__exit__ would roll back without raising, and the results would lie
+            raise DatabaseError("the batch's transaction was lost; no packet of it is stored")
     return results
+
+
+def _batch_lost() -> bool:
+    """Whether the current transaction can no longer commit (Django will roll it back silently on exit)."""
+    connection = transaction.get_connection()
+    return connection.needs_rollback or connection.closed_in_transaction
 
 
 def _archive_undecodable(raw: bytes, detail: str, *, peer: str, received_at: datetime) -> IngestResult:
