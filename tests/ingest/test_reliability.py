@@ -158,7 +158,8 @@ def database_refusing_writes():
             finally:
                 admin.execute(f"ALTER DATABASE {quoted} ALLOW_CONNECTIONS true")
         return
-    locker = sqlite3.connect(connection.settings_dict["NAME"], timeout=15, isolation_level=None)
+    # A generous timeout: on a loaded machine the gateway may hold the write lock for a long batch.
+    locker = sqlite3.connect(connection.settings_dict["NAME"], timeout=60, isolation_level=None)
     try:
         locker.execute("BEGIN EXCLUSIVE")
         yield
