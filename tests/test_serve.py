@@ -229,7 +229,7 @@ def test_ecobrain_demo_runs_the_simulator_against_its_own_gateway(tmp_path):
     try:
         running.wait_for_line("Ctrl+C", timeout=240)
         simulator = running.wait_for_line("simulator ", 1)
-        assert "249 data loggers" in simulator and f"127.0.0.1:{hj212_port}" in simulator
+        assert "372 data loggers" in simulator and f"127.0.0.1:{hj212_port}" in simulator
         assert http_get(web_port)[0] == 200
         deadline = time.monotonic() + 30
         while archived_count(tmp_path) < 249:  # each logger's start-up 1013, then its data

@@ -77,7 +77,7 @@ def _digest() -> str:
 
 def test_counts_and_return_value(demo):
     assert {key: demo[key] for key in EXPECTED} == EXPECTED
-    assert demo["devices"] == 220 + 4 + 14 + 7 + 4
+    assert demo["devices"] == 220 + 141 + 7 + 4  # every outlet, air, VOCs and water station has a logger
     assert demo["created"] > 0
     by_kind = dict(Station.objects.values_list("kind").annotate(n=Count("id")))
     assert by_kind[StationKind.AIR_NATIONAL] == 4
@@ -170,6 +170,8 @@ def test_devices_have_unique_mns_passwords_and_mixed_protocols(demo):
     assert set(with_device) == {
         StationKind.AIR_NATIONAL,
         StationKind.AIR_PROVINCIAL,
+        StationKind.AIR_CITY,
+        StationKind.AIR_MICRO,
         StationKind.VOCS,
         StationKind.WATER_AUTO,
         StationKind.WATER_SECTION,
@@ -221,7 +223,7 @@ def test_a_real_object_holding_a_demo_key_is_left_alone(base_data):
     summary = load_demo_registry()
     real.refresh_from_db()
     assert (real.name, real.is_demo, real.devices.count(), real.factors.count()) == ("真实站", False, 0, 0)
-    assert summary["VOCs stations"] == 6 and summary["devices"] == 220 + 4 + 14 + 6 + 4
+    assert summary["VOCs stations"] == 6 and summary["devices"] == 220 + 141 + 6 + 4
 
 
 def test_same_seed_same_data_other_seed_other_data(base_data):

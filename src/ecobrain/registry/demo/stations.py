@@ -27,6 +27,8 @@ from ecobrain.registry.demo.tables import (
 
 # The digit after the county adcode in a station data logger's MN (outlet MNs have 0 there).
 MN_KIND_DIGIT = {
+    StationKind.AIR_CITY: 3,
+    StationKind.AIR_MICRO: 4,
     StationKind.AIR_NATIONAL: 5,
     StationKind.AIR_PROVINCIAL: 6,
     StationKind.VOCS: 7,
@@ -95,6 +97,12 @@ def _provincial(rng: random.Random, sampler: PointSampler):
         )
 
 
+def _own_logger(kind: str, adcode: str, serial: int, code: str):
+    """A city or micro station's logger, drawn from its own generator (seeded by the station code), so adding
+    these loggers left every other demo draw, and so every demo database made before, as it was."""
+    return _device(random.Random(f"demo-logger-{code}"), kind, adcode, serial)
+
+
 def _city_and_micro(rng: random.Random, sampler: PointSampler):
     city_serial = micro_serial = 0
     micro_sets, micro_weights = zip(*MICRO_FACTOR_SETS, strict=True)
@@ -102,25 +110,29 @@ def _city_and_micro(rng: random.Random, sampler: PointSampler):
         for site in CITY_STATION_SITES[: county.city_stations]:
             city_serial += 1
             point = sampler.place(county.adcode, county.seat, 0.03)
+            code = f"SXY-AC-{city_serial:02d}"
             yield _station(
-                f"SXY-AC-{city_serial:02d}",
+                code,
                 f"{county.name}{site}",
                 StationKind.AIR_CITY,
                 county.adcode,
                 point,
                 factors=AIR_POLLUTANTS,
+                device=_own_logger(StationKind.AIR_CITY, county.adcode, city_serial, code),
             )
         for number in range(1, county.micro_stations + 1):
             micro_serial += 1
             point = sampler.place(county.adcode, county.seat, 0.05)
             factors = rng.choices(micro_sets, weights=micro_weights)[0]
+            code = f"SXY-AM-{micro_serial:03d}"
             yield _station(
-                f"SXY-AM-{micro_serial:03d}",
+                code,
                 f"{county.name}微站{number:02d}",
                 StationKind.AIR_MICRO,
                 county.adcode,
                 point,
                 factors=factors,
+                device=_own_logger(StationKind.AIR_MICRO, county.adcode, micro_serial, code),
             )
 
 
