@@ -1,8 +1,9 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-admin.site.site_header = "EcoBrain 生态环境智慧大脑 管理后台"
+admin.site.site_header = _("EcoBrain 生态环境智慧大脑 管理后台")
 admin.site.site_title = "EcoBrain"
 
 urlpatterns = [

@@ -212,3 +212,97 @@ def test_csv_export_headers_follow_the_language(login, officer, enterprise_in_qi
     chinese = b"".join(client.get("/registry/enterprises/", {"export": "csv"}))
     assert english.decode("utf-8").startswith("\ufeffEnterprise name,Unified social credit code")
     assert chinese.decode("utf-8").startswith("\ufeff企业名称,统一社会信用代码")
+
+
+# --- strings kept Chinese in plain-Python tables, translated where they are shown --------------------------
+
+
+def test_hj212_code_names_are_in_the_catalogue():
+    """Every ST, CN, data-flag and DataTime name (standards.md §1.3, §1.5, §1.6, §1.9) and every Flag sentence
+    (§1.4) has an English translation: `makemessages` extracts them from `standards/hj212/codes.py`."""
+    from ecobrain.standards.hj212 import codes
+
+    names = {
+        *codes.SYSTEM_NAMES.values(),
+        *(name for table in codes.COMMAND_NAMES.values() for name in table.values()),
+        *(meaning for table in codes.DATA_FLAGS.values() for meaning in table.values()),
+        *codes.DATA_TIME_ROLES.values(),
+    }
+    assert len(names) > 90
+    with translation.override("en"):
+        for name in names:
+            english = translation.gettext(name)
+            assert english != name and not re.search(r"[\u4e00-\u9fff]", english), name
+        assert translation.gettext("污染物小时数据") == "Pollutant hourly data"
+        sentences = [line for flag in (None, 4, 5, 6, 7, 252) for line in codes.explain_flag(flag, translation.gettext)]
+        assert "Version bits V5–V0 = 000001: HJ 212-2017" in sentences
+        assert "Version bits V5–V0 = 111111: unknown edition" in sentences
+        assert not any(re.search(r"[\u4e00-\u9fff]", line) for line in sentences), sentences
+
+
+def test_app_names_and_admin_header_follow_the_language():
+    from django.apps import apps
+    from django.contrib import admin
+
+    with translation.override("en"):
+        assert str(apps.get_app_config("monitoring").verbose_name) == "Monitoring data"
+        assert str(apps.get_app_config("ingest").verbose_name) == "Data ingestion"
+        assert str(admin.site.site_header) == "EcoBrain Eco-Environment Smart Brain administration"
+        for config in apps.get_app_configs():
+            if config.name.startswith("ecobrain."):
+                assert not re.search(r"[\u4e00-\u9fff]", str(config.verbose_name)), config.name
+    with translation.override("zh-hans"):
+        assert str(apps.get_app_config("monitoring").verbose_name) == "监测数据"
+
+
+def test_scope_label_follows_the_language(login, admin_user, consumer, enterprise_in_qindu):
+    with translation.override("en"):
+        assert admin_user.scope_label() == "Whole city"
+        assert consumer.scope_label() == "None"
+    unlinked = factories.user("unlinked", "enterprise_user")
+    with translation.override("en"):
+        assert unlinked.scope_label() == "No linked enterprise"
+    assert unlinked.scope_label() == "未关联企业"
+    body = login(consumer).get("/accounts/profile/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "None" in body and "无" not in body
+
+
+def test_period_names_in_a_translated_time_error():
+    """The period name inserted into the sentence is translated with it (a context keeps it apart from the
+    resolution labels Minute / Hour / Day)."""
+    from datetime import UTC, datetime
+
+    from ecobrain.ingest.documents.validate import TimeError, period_start
+    from ecobrain.monitoring.choices import Resolution
+
+    now = datetime(2026, 3, 1, 12, tzinfo=UTC)
+    with translation.override("en"), pytest.raises(TimeError) as caught:
+        period_start("2026-03-01T09:30:00+08:00", Resolution.HOUR, now=now)
+    assert str(caught.value).startswith("Time '2026-03-01T09:30:00+08:00' is not the start of its hourly period:")
+    assert "hourly data is timed at the start of its period" in str(caught.value)
+    with pytest.raises(TimeError) as caught:
+        period_start("2026-03-01T09:30:00+08:00", Resolution.HOUR, now=now)
+    assert "不是小时时段的起始时刻" in str(caught.value)
+
+
+def test_command_parameter_errors_follow_the_language(db):
+    from datetime import UTC, datetime
+
+    from django.core.exceptions import ValidationError
+
+    from ecobrain.ingest.commands import validate_params
+
+    now = datetime(2026, 3, 1, tzinfo=UTC)
+    with translation.override("en"), pytest.raises(ValidationError) as caught:
+        validate_params("1061", {"Bogus": "1"}, now=now)
+    assert caught.value.message_dict["params"] == [
+        "Command 1061 does not accept parameter Bogus (allowed parameters: none)."
+    ]
+    with translation.override("en"), pytest.raises(ValidationError) as caught:
+        validate_params("1062", {}, now=now)
+    assert caught.value.message_dict["params"] == [
+        "Command 1062 is missing parameter RtdInterval (Real-time data interval, 30–3600 s)."
+    ]
+    with pytest.raises(ValidationError) as caught:
+        validate_params("1061", {"Bogus": "1"}, now=now)
+    assert caught.value.message_dict["params"] == ["命令 1061 不接受参数 Bogus（可用参数：无）。"]

@@ -311,3 +311,25 @@ def test_schema_stays_valid_without_warnings(base_data):
         assert path in schema["paths"], path
     parameters = {p["name"] for p in schema["paths"]["/api/v1/observations/"]["get"]["parameters"]}
     assert {"series", "resolution", "start", "end"} <= parameters
+
+
+def test_packet_cn_name_follows_the_request_language(monitor, world):
+    """`cn` is the stable code; `cn_name`, like `outcome_display`, is a label in the request's language
+    (CN 2061, standards.md §1.6, HJ 212-2017 Table 9)."""
+    from django.utils import translation
+
+    device = world["qindu"]["outlet_device"]
+    moment = T0 + timedelta(days=30)  # a period no other test data uses: the frame is stored
+    data.archive(data.frame(device.mn, data_time=moment, factors={"a21026": {"Avg": "1"}}), received_at=moment)
+    client = client_for(monitor)
+    try:
+        (english,) = client.get(f"{API}/packets/", HTTP_ACCEPT_LANGUAGE="en").json()["results"]
+    finally:
+        translation.deactivate()
+    assert (english["cn"], english["cn_name"], english["outcome_display"]) == (
+        "2061",
+        "Pollutant hourly data",
+        "Stored",
+    )
+    (chinese,) = client.get(f"{API}/packets/").json()["results"]
+    assert (chinese["cn"], chinese["cn_name"], chinese["outcome_display"]) == ("2061", "污染物小时数据", "已入库")

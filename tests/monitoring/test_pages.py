@@ -615,3 +615,74 @@ def test_overview_query_count_does_not_grow_with_stations(login, monitor, qindu,
         response = client.get(OVERVIEW)
     assert len(overview_names(response)) == 42
     assert body(response).count(">12.5<") == 42 * 6
+
+
+# --- in English: the HJ 212 names follow the reader's language ---------------------------------------------
+
+
+@pytest.fixture
+def english(login, monitor):
+    """A monitoring staff client that reads English (the language cookie); the thread's language is reset after."""
+    from django.conf import settings
+    from django.utils import translation
+
+    client = login(monitor)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    yield client
+    translation.deactivate()
+
+
+def test_packet_list_and_export_in_english(english, frame_loggers):
+    """CN 2061 (standards.md §1.6, HJ 212-2017 Table 9) is named in the reader's language, list and CSV alike."""
+    data.archive(data.FRAME_2017_HOUR)
+    page = body(english.get(PACKETS))
+    assert "Pollutant hourly data" in page and "污染物小时数据" not in page
+    exported = b"".join(english.get(PACKETS, {"export": "csv"})).decode("utf-8-sig")
+    assert "Pollutant hourly data" in exported and "污染物小时数据" not in exported
+
+
+def test_2017_frame_explained_in_english(english, frame_loggers):
+    """§1.11 vector 10 in English: ST 31 (§1.5), CN 2061 (§1.6), Flag=5 (§1.4), DataTime role (§1.3), N (§1.9)."""
+    page = detail(english, data.FRAME_2017_HOUR)
+    for text in (
+        "Air pollution source",
+        "Pollutant hourly data",
+        "Version bits V5–V0 = 000001: HJ 212-2017",
+        "D = 0: not split",
+        "A = 1: acknowledgement required",
+        "Period start",
+        "Instrument normal",
+    ):
+        assert text in page, text
+    for chinese in ("大气环境污染源", "污染物小时数据", "版本位", "需要应答", "时段起始", "仪器正常"):
+        assert chinese not in page, chinese
+    assert "二氧化硫" in page  # registry data stays as entered
+
+
+def test_2005_frame_explained_in_english(english, frame_loggers):
+    """§1.11 vector 8 in English: no Flag field (§1.4), ST 32 (§1.5), CN 2011 (§1.6), the 2005 flag N (§1.9)."""
+    page = detail(english, data.FRAME_2005_REALTIME)
+    for text in (
+        "No Flag field: treated as HJ/T 212-2005",
+        "Surface water pollution source",
+        "Pollutant real-time data",
+    ):
+        assert text in page, text
+    assert "Sampling instant" in page and "采集时刻" not in page
+    assert "地表水体环境污染源" not in page and "污染物实时数据" not in page
+
+
+def test_device_and_station_tabs_in_english(english, qindu, frame_loggers, recent):
+    data.archive(data.FRAME_2017_HOUR)
+    page = body(english.get(frame_loggers["2017"].get_absolute_url()))
+    assert "Pollutant hourly data" in page and "污染物小时数据" not in page
+    station, _device, (_pm25, so2) = data.station_logger(qindu, code="TABEN")
+    data.hourly(so2, 3, end=recent, value="7", flag="M")
+    page = body(english.get(station.get_absolute_url()))
+    assert "Data during maintenance" in page and "维护期间数据" not in page  # 2017 flag M (§1.9)
+
+
+def test_packet_pages_stay_chinese_by_default(login, monitor, frame_loggers):
+    data.archive(data.FRAME_2017_HOUR)
+    page = body(login(monitor).get(PACKETS))
+    assert "污染物小时数据" in page and "Pollutant hourly data" not in page

@@ -84,10 +84,10 @@ class User(AbstractUser):
 
     def scope_label(self) -> str:
         if self.is_enterprise_user:
-            return str(self.enterprise) if self.enterprise_id else "未关联企业"
+            return str(self.enterprise) if self.enterprise_id else str(_("未关联企业"))
         if self.is_city_wide:
-            return "全市"
-        return "、".join(self.districts.values_list("name", flat=True)) or "无"
+            return str(_("全市"))
+        return "、".join(self.districts.values_list("name", flat=True)) or str(_("无"))
 
 
 TOKEN_PREFIX = "ebk"  # a public prefix, not a secret

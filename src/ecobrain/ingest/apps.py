@@ -1,14 +1,13 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class IngestConfig(AppConfig):
     name = "ecobrain.ingest"
     label = "ingest"
-    verbose_name = "数据接入"
+    verbose_name = _("数据接入")
 
     def ready(self) -> None:
-        from django.utils.translation import gettext_lazy as _
-
         from ecobrain.core.object_views import DetailTab, register_detail_tab
         from ecobrain.ingest.views import device_session_tab
 

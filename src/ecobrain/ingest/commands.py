@@ -14,6 +14,8 @@ from datetime import datetime, timedelta
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db.models import Q
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
 
 from ecobrain.ingest.choices import EXE_RTN_REASONS, QN_RTN_REASONS, CommandKind
 from ecobrain.registry.choices import OutletKind, StationKind
@@ -42,26 +44,33 @@ class Param:
     name: str
     kind: str  # "time", "rtd_interval", "min_interval", "factor"
     required: bool = True
-    help: str = ""
+    help: str = ""  # shown on the command form; a lazy translation
 
 
 PARAMS: dict[str, tuple[Param, ...]] = {
-    CommandKind.GET_TIME: (Param("PolId", "factor", False, "仪器对应的监测因子编码（可选）"),),
+    CommandKind.GET_TIME: (Param("PolId", "factor", False, gettext_lazy("仪器对应的监测因子编码（可选）")),),
     CommandKind.SET_TIME: (
-        Param("SystemTime", "time", False, "要设置的时间（北京时间）；不填则为网关下发时的时间"),
-        Param("PolId", "factor", False, "仪器对应的监测因子编码（可选）"),
+        Param("SystemTime", "time", False, gettext_lazy("要设置的时间（北京时间）；不填则为网关下发时的时间")),
+        Param("PolId", "factor", False, gettext_lazy("仪器对应的监测因子编码（可选）")),
     ),
     CommandKind.GET_RTD_INTERVAL: (),
-    CommandKind.SET_RTD_INTERVAL: (Param("RtdInterval", "rtd_interval", True, "实时数据间隔，30–3600 秒"),),
+    CommandKind.SET_RTD_INTERVAL: (
+        Param("RtdInterval", "rtd_interval", True, gettext_lazy("实时数据间隔，30–3600 秒")),
+    ),
     CommandKind.GET_MIN_INTERVAL: (),
     CommandKind.SET_MIN_INTERVAL: (
-        Param("MinInterval", "min_interval", True, "分钟数据间隔：1、2、3、4、5、6、10、12、15、20 或 30 分钟"),
+        Param(
+            "MinInterval",
+            "min_interval",
+            True,
+            gettext_lazy("分钟数据间隔：1、2、3、4、5、6、10、12、15、20 或 30 分钟"),
+        ),
     ),
     CommandKind.DAY_HISTORY: (Param("BeginTime", "time"), Param("EndTime", "time")),
     CommandKind.MINUTE_HISTORY: (Param("BeginTime", "time"), Param("EndTime", "time")),
     CommandKind.HOUR_HISTORY: (Param("BeginTime", "time"), Param("EndTime", "time")),
-    CommandKind.CALIBRATE: (Param("PolId", "factor", True, "要校准的仪器对应的监测因子编码"),),
-    CommandKind.SAMPLE: (Param("PolId", "factor", True, "要采样的仪器对应的监测因子编码"),),
+    CommandKind.CALIBRATE: (Param("PolId", "factor", True, gettext_lazy("要校准的仪器对应的监测因子编码")),),
+    CommandKind.SAMPLE: (Param("PolId", "factor", True, gettext_lazy("要采样的仪器对应的监测因子编码")),),
 }
 
 
@@ -71,61 +80,85 @@ def validate_params(kind: str, params: Mapping | None, *, now: datetime) -> dict
 
     if kind not in PARAMS:
         known = "、".join(CommandKind.values)
-        raise ValidationError({"cn": f"不支持的命令编码 {kind!r}；可用：{known}。"})
+        raise ValidationError(
+            {"cn": _("不支持的命令编码 %(kind)s；可用：%(known)s。") % {"kind": repr(kind), "known": known}}
+        )
     if params is None:
         params = {}
     if not isinstance(params, Mapping):
-        raise ValidationError({"params": "参数须为“名称 → 值”的对象。"})
+        raise ValidationError({"params": _("参数须为“名称 → 值”的对象。")})
     specs = {spec.name: spec for spec in PARAMS[kind]}
     errors: list[str] = []
     unknown = sorted(str(name) for name in params if name not in specs)
     if unknown:
-        allowed = "、".join(specs) or "无"
-        errors.append(f"命令 {kind} 不接受参数 {'、'.join(unknown)}（可用参数：{allowed}）。")
+        allowed = "、".join(specs) or pgettext("no parameters", "无")
+        errors.append(
+            _("命令 %(kind)s 不接受参数 %(names)s（可用参数：%(allowed)s）。")
+            % {"kind": kind, "names": "、".join(unknown), "allowed": allowed}
+        )
     clean: dict[str, str] = {}
     times: dict[str, datetime] = {}
     for name, spec in specs.items():
         raw = params.get(name)
         if raw is None or (isinstance(raw, str) and not raw.strip()):
             if spec.required:
-                errors.append(f"命令 {kind} 缺少参数 {name}（{spec.help or '必填'}）。")
+                errors.append(
+                    _("命令 %(kind)s 缺少参数 %(name)s（%(help)s）。")
+                    % {"kind": kind, "name": name, "help": spec.help or _("必填")}
+                )
             continue
         if isinstance(raw, bool) or not isinstance(raw, str | int):
-            errors.append(f"参数 {name} 须为文本或整数，收到 {type(raw).__name__}。")
+            errors.append(
+                _("参数 %(name)s 须为文本或整数，收到 %(type)s。") % {"name": name, "type": type(raw).__name__}
+            )
             continue
         text = str(raw).strip()
         if spec.kind == "time":
             moment = parse_command_time(text)
             if moment is None:
-                errors.append(f"参数 {name}={text!r} 不是时间：请用 YYYYMMDDhhmmss（北京时间）或 ISO 8601。")
+                errors.append(
+                    _("参数 %(name)s=%(value)s 不是时间：请用 YYYYMMDDhhmmss（北京时间）或 ISO 8601。")
+                    % {"name": name, "value": repr(text)}
+                )
                 continue
             times[name] = moment
             clean[name] = hj212_time(moment)
         elif spec.kind == "rtd_interval":
             low, high = RTD_INTERVAL_RANGE
             if not text.isdigit() or not low <= int(text) <= high:
-                errors.append(f"参数 RtdInterval 须为 {low}–{high} 之间的整数秒（standards.md §1.6），收到 {text!r}。")
+                errors.append(
+                    _("参数 RtdInterval 须为 %(low)d–%(high)d 之间的整数秒（standards.md §1.6），收到 %(value)s。")
+                    % {"low": low, "high": high, "value": repr(text)}
+                )
                 continue
             clean[name] = str(int(text))
         elif spec.kind == "min_interval":
             if not text.isdigit() or int(text) not in MIN_INTERVALS:
                 allowed = "、".join(str(m) for m in MIN_INTERVALS)
-                errors.append(f"参数 MinInterval 须为 {allowed} 分钟之一（standards.md §1.6），收到 {text!r}。")
+                errors.append(
+                    _("参数 MinInterval 须为 %(allowed)s 分钟之一（standards.md §1.6），收到 %(value)s。")
+                    % {"allowed": allowed, "value": repr(text)}
+                )
                 continue
             clean[name] = str(int(text))
         elif spec.kind == "factor":
             if not MonitoringFactor.objects.filter(Q(code=text) | Q(old_code=text)).exists():
-                errors.append(f"参数 PolId={text!r} 不是已登记的监测因子编码（如 a21026、w01018）。")
+                errors.append(
+                    _("参数 PolId=%(value)s 不是已登记的监测因子编码（如 a21026、w01018）。") % {"value": repr(text)}
+                )
                 continue
             clean[name] = text
     if kind in HISTORY_KINDS and len(times) == 2:
         begin, end = times["BeginTime"], times["EndTime"]
         if end <= begin:
-            errors.append("结束时间 EndTime 须晚于开始时间 BeginTime。")
+            errors.append(_("结束时间 EndTime 须晚于开始时间 BeginTime。"))
         elif begin > now:
-            errors.append("开始时间 BeginTime 不能晚于当前时间。")
+            errors.append(_("开始时间 BeginTime 不能晚于当前时间。"))
         elif end - begin > MAX_HISTORY_SPAN[kind]:
-            errors.append(f"一次补传最多 {MAX_HISTORY_SPAN[kind].days} 天（命令 {kind}），请拆分时段。")
+            errors.append(
+                _("一次补传最多 %(days)d 天（命令 %(kind)s），请拆分时段。")
+                % {"days": MAX_HISTORY_SPAN[kind].days, "kind": kind}
+            )
     if errors:
         raise ValidationError({"params": errors})
     return clean

@@ -1,11 +1,12 @@
 from django.apps import AppConfig
 from django.core import checks
+from django.utils.translation import gettext_lazy as _
 
 
 class MonitoringConfig(AppConfig):
     name = "ecobrain.monitoring"
     label = "monitoring"
-    verbose_name = "监测数据"
+    verbose_name = _("监测数据")
 
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save
@@ -33,8 +34,6 @@ def _forget_series(sender, instance, **kwargs) -> None:
 
 def register_tabs() -> None:
     """The data tab on station, outlet and device pages; the latest packets on the device page."""
-    from django.utils.translation import gettext_lazy as _
-
     from ecobrain.core.object_views import DetailTab, register_detail_tab
     from ecobrain.monitoring.views import data_tab, device_packets_tab
 

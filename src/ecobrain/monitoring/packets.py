@@ -36,6 +36,15 @@ COUNT_CAP = 10_000
 PAGE_SIZES = (25, 50, 100, 200)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
+
+def translated(name: str | None) -> str:
+    """A name from the HJ 212 code tables (kept Chinese there) in the reader's language; "" for none.
+
+    The guard matters: ``gettext("")`` returns the catalogue's header, not "".
+    """
+    return _(name) if name else ""
+
+
 # --- keyset pages -------------------------------------------------------------------------------------------
 
 
@@ -181,7 +190,7 @@ def explain_packet(raw: bytes) -> PacketExplanation:
         error=None,
         header=_header(packet),
         data_time=packet.data_time,
-        data_time_role=DATA_TIME_ROLES.get(packet.data_time_role or "", ""),
+        data_time_role=translated(DATA_TIME_ROLES.get(packet.data_time_role or "")),
         **_factors(packet),
     )
 
@@ -211,11 +220,13 @@ def _header(packet: Packet) -> list[HeaderLine]:
         HeaderLine(
             "QN", packet.qn or "—", _qn_time(packet.qn or "") or (_("无（2005 版常见）") if not packet.qn else "")
         ),
-        HeaderLine("ST", packet.st, system_name(packet.st) or _("非标准系统编码")),
-        HeaderLine("CN", packet.cn, command_name(packet.cn, edition) or _("保留或未知的命令编码")),
+        HeaderLine("ST", packet.st, translated(system_name(packet.st)) or _("非标准系统编码")),
+        HeaderLine("CN", packet.cn, translated(command_name(packet.cn, edition)) or _("保留或未知的命令编码")),
         HeaderLine("PW", "••••••", _("访问密码不予显示")),
         HeaderLine("MN", packet.mn),
-        HeaderLine("Flag", "—" if packet.flag is None else str(packet.flag), notes=explain_flag(packet.flag)),
+        HeaderLine(
+            "Flag", "—" if packet.flag is None else str(packet.flag), notes=explain_flag(packet.flag, translate=_)
+        ),
     ]
     if packet.pnum is not None:
         lines.append(HeaderLine("PNUM / PNO", f"{packet.pnum} / {packet.pno}", _("拆分包：总包数 / 包号")))
@@ -254,7 +265,7 @@ def _factors(packet: Packet) -> dict:
                 unit=((factor.ambient_unit or factor.unit) if ambient else factor.unit) if factor else "",
                 values={s: values[s] for s in suffixes if s in values},
                 flag=flag,
-                flag_meaning=(data_flag_meaning(flag, packet.version) or _("本地扩展标记")) if flag else "",
+                flag_meaning=(translated(data_flag_meaning(flag, packet.version)) or _("本地扩展标记")) if flag else "",
                 flag_normal=is_normal_flag(flag, packet.version),
                 eflag=values.get("EFlag", ""),
             )

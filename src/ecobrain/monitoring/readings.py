@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from ecobrain.monitoring.choices import QC_FLAG_LABELS, Resolution
 from ecobrain.monitoring.models import OBSERVATION_MODELS, Observation, Series
+from ecobrain.monitoring.packets import translated
 from ecobrain.monitoring.windows import Window
 from ecobrain.registry.models import Device, Outlet, Station
 from ecobrain.standards.hj212 import CHINA_TZ
@@ -78,7 +79,7 @@ class Reading:
     def flag_meaning(self) -> str:
         if not self.device_flag:
             return ""
-        return data_flag_meaning(self.device_flag, self.edition) or _("本地扩展标记")
+        return translated(data_flag_meaning(self.device_flag, self.edition)) or _("本地扩展标记")
 
     @property
     def flag_normal(self) -> bool:

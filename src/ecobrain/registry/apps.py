@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class RegistryConfig(AppConfig):
     name = "ecobrain.registry"
     label = "registry"
-    verbose_name = "一源一档"
+    verbose_name = _("一源一档")

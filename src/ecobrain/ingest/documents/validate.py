@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from ecobrain.core.gate import scope_filter
 from ecobrain.ingest.documents.parse import SUFFIX, Entry, Record, RowError, show
@@ -46,7 +47,12 @@ FACTOR_CODE = re.compile(r"^[A-Za-z0-9]{1,16}$")
 STAT_TEXT_MAX = 1024  # -Info logs are < 890 bytes (standards.md §1.8)
 INTEGER_DIGITS = VALUE_MAX_DIGITS - VALUE_DECIMAL_PLACES  # 14: HJ 212's N14.x
 _WATER_STATIONS = {StationKind.WATER_AUTO, StationKind.WATER_SECTION}
-_PERIOD_NAMES = {Resolution.MINUTE: "分钟", Resolution.HOUR: "小时", Resolution.DAY: "日"}
+# Inserted into a sentence ("不是小时时段的起始时刻"); the context keeps them apart from the resolution labels.
+_PERIOD_NAMES = {
+    Resolution.MINUTE: pgettext_lazy("data period", "分钟"),
+    Resolution.HOUR: pgettext_lazy("data period", "小时"),
+    Resolution.DAY: pgettext_lazy("data period", "日"),
+}
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ecobrain.monitoring.models import ArchivedPacket, Series
-from ecobrain.monitoring.packets import mask_password
+from ecobrain.monitoring.packets import mask_password, translated
 from ecobrain.monitoring.readings import series_unit
 from ecobrain.standards.hj212 import HJ212Error, try_decode
 from ecobrain.standards.hj212.codes import command_name
@@ -33,7 +33,9 @@ class PacketSerializer(serializers.ModelSerializer):
     """An archived frame; the access password (PW, NewPW) is replaced by ``*`` in ``raw`` and ``decoded``."""
 
     outcome_display = serializers.CharField(source="get_outcome_display", read_only=True)
-    cn_name = serializers.SerializerMethodField(help_text="命令名称（HJ 212-2017 表 9）。")
+    cn_name = serializers.SerializerMethodField(
+        help_text="命令名称（HJ 212-2017 表 9），随请求语言（Accept-Language）显示，与 outcome_display 相同。"
+    )
     raw = serializers.SerializerMethodField(help_text="原始报文文本（访问密码以 * 代替）。")
     decoded = serializers.SerializerMethodField(
         help_text="解析结果：与 `ecobrain hj212 decode` 相同的 JSON（ok=true），或 ok=false 及 error、detail、offset。"
@@ -59,7 +61,7 @@ class PacketSerializer(serializers.ModelSerializer):
         ]
 
     def get_cn_name(self, obj: ArchivedPacket) -> str:
-        return command_name(obj.cn) or ""
+        return translated(command_name(obj.cn))
 
     def get_raw(self, obj: ArchivedPacket) -> str:
         return mask_password(obj.raw_text())

@@ -1,4 +1,5 @@
-"""Template filters of the monitoring pages: packet outcomes as badges, command names (standards.md §1.6)."""
+"""Template filters of the monitoring pages: packet outcomes as badges, command names (standards.md §1.6) in the
+reader's language."""
 
 from django import template
 from django.utils.html import format_html
@@ -6,6 +7,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from ecobrain.monitoring.choices import PacketOutcome
+from ecobrain.monitoring.packets import translated
 from ecobrain.standards.hj212.codes import command_name
 
 register = template.Library()
@@ -28,7 +30,7 @@ def outcome_badge(outcome: str) -> str:
 
 @register.filter
 def cn_name(cn: str, edition: str = "2017") -> str:
-    return command_name(cn or "", edition or "2017") or ""
+    return translated(command_name(cn or "", edition or "2017"))
 
 
 @register.filter
