@@ -4,13 +4,16 @@ Each connection has a :class:`FrameBuffer` that cuts the byte stream into frames
 data segment + CRC + CR LF); every frame goes, undecoded, to the single :class:`BatchWriter` thread (Django's
 ORM is synchronous), which ingests whatever is queued (up to ``batch_max`` packets, or what arrived within
 ``batch_wait`` seconds) in one transaction via :func:`ecobrain.ingest.services.ingest_packets`. Only after
-that commit are the data acks sent, each on its packet's connection (ARCHITECTURE.md decision 4). See
-docs/hj212.md, "Gateway".
+that commit are the data acks sent, each on its packet's connection (ARCHITECTURE.md decision 4). The queue
+is bounded (``queue_max`` frames, ``queue_bytes`` bytes, counting the batch being written): when it is full
+the connections stop reading until the writer catches up, so memory stays bounded and TCP slows the data
+loggers down. See docs/hj212.md, "Gateway".
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import inspect
 import logging
@@ -81,7 +84,9 @@ class BatchWriter:
         loop: asyncio.AbstractEventLoop,
         *,
         batch_max: int = 500,
-        batch_wait: float = 0.005,
+        batch_wait: float = 0.0,
+        queue_max: int = 20_000,
+        queue_bytes: int = 32 * 2**20,
         ingest: Callable | None = None,
         gateway_id: str = "",
         max_auth_failures: int | None = None,
@@ -91,6 +96,13 @@ class BatchWriter:
         self.batch_max = batch_max
         self.max_auth_failures = max_auth_failures or settings.HJ212_MAX_AUTH_FAILURES
         self.batch_wait = batch_wait
+        # Backpressure: frames (and their bytes) submitted and not yet written, counted in the event loop's thread.
+        self.queue_max = queue_max
+        self.queue_bytes = queue_bytes
+        self.queued_frames = 0
+        self.queued_bytes = 0
+        self.waits = 0  # how often a connection stopped reading because the queue was full
+        self._room: asyncio.Event | None = None
         self.gateway_id = gateway_id or sessions.gateway_instance_id()
         self._ingest = ingest
         self._queue: queue.SimpleQueue[_Work | _Closed | _Call | None] = queue.SimpleQueue()
@@ -108,7 +120,31 @@ class BatchWriter:
         self._thread.start()
 
     def submit(self, work: _Work) -> None:
+        """Queue a frame (from the event loop's thread); a connection then awaits :meth:`room` before reading on."""
+        self.queued_frames += 1
+        self.queued_bytes += len(work.raw)
         self._queue.put(work)
+
+    def full(self) -> bool:
+        return self.queued_frames >= self.queue_max or self.queued_bytes >= self.queue_bytes
+
+    async def room(self) -> None:
+        """Wait (in the event loop) until the queue is below its bounds again."""
+        if not self.full():
+            return
+        self.waits += 1
+        if self._room is None:
+            self._room = asyncio.Event()
+        while self.full():
+            self._room.clear()
+            await self._room.wait()
+
+    def _written(self, frames: int, nbytes: int) -> None:
+        """In the event loop: ``frames`` queued frames are written (committed or failed); wake the readers."""
+        self.queued_frames -= frames
+        self.queued_bytes -= nbytes
+        if self._room is not None and not self.full():
+            self._room.set()
 
     def send(self, connection: Connection, data: bytes) -> None:
         """Write ``data`` to a connection from this thread (the event loop does the writing)."""
@@ -158,7 +194,12 @@ class BatchWriter:
                     works += isinstance(item, _Work)
                 batch = [item for item in items if isinstance(item, _Work)]
                 if batch:
-                    self._commit(batch)
+                    try:
+                        self._commit(batch)
+                    finally:
+                        nbytes = sum(len(work.raw) for work in batch)
+                        with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits any more
+                            self.loop.call_soon_threadsafe(self._written, len(batch), nbytes)
                 closed = [item for item in items if isinstance(item, _Closed)]
                 if closed:
                     self._guard(self._connections_closed, closed)
@@ -334,6 +375,8 @@ class Connection:
                 for raw in self.buffer.feed(data):
                     self.frames += 1
                     gw.writer.submit(_Work(raw, self.peer, received_at, self))
+                if gw.writer.full():  # backpressure: read no more until the writer has caught up
+                    await gw.writer.room()
                 if self.buffer.garbage_bytes > garbage_before:
                     skipped = self.buffer.garbage_bytes - garbage_before
                     gw.garbage_bytes += skipped
@@ -359,7 +402,9 @@ class Gateway:
         frame_timeout: float = 30.0,
         max_length: int = MAX_DATA_LENGTH,
         batch_max: int = 500,
-        batch_wait: float = 0.005,
+        batch_wait: float = 0.0,
+        queue_max: int = 20_000,
+        queue_bytes: int = 32 * 2**20,
         instance_id: str = "",
         max_auth_failures: int | None = None,
         command_poll: float = 1.0,
@@ -374,6 +419,8 @@ class Gateway:
         self.max_length = max_length
         self.batch_max = batch_max
         self.batch_wait = batch_wait
+        self.queue_max = queue_max
+        self.queue_bytes = queue_bytes
         self.garbage_bytes = 0
         self.connections: set[Connection] = set()
         self.writer: BatchWriter | None = None
@@ -388,6 +435,8 @@ class Gateway:
             loop,
             batch_max=self.batch_max,
             batch_wait=self.batch_wait,
+            queue_max=self.queue_max,
+            queue_bytes=self.queue_bytes,
             gateway_id=self.instance_id,
             max_auth_failures=self.max_auth_failures,
             command_poll=self.command_poll,
