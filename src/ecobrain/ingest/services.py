@@ -6,9 +6,11 @@ commit, so ``result.ack_due`` means the 9014 data ack may be sent now (ARCHITECT
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import logging
 import re
+import time
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -160,20 +162,25 @@ def ingest_packets(
     """
     frames = [_Frame.of(raw, peer, received_at) for raw, peer, received_at in items]
     results: list[IngestResult] = []
-    with transaction.atomic():
-        for fast, segment in _segments(frames, split):
-            if fast:
-                try:
-                    with transaction.atomic():
-                        results.extend(_ingest_batch(segment))
-                    continue
-                except Exception:
-                    if _batch_lost():
-                        raise
-                    logger.warning("batch ingest of %d packets failed; ingesting them one by one", len(segment))
-            results.extend(_ingest_one_by_one(segment, split))
-        if _batch_lost():  # Atomic.__exit__ would roll back without raising, and the results would lie
-            raise DatabaseError("the batch's transaction was lost; no packet of it is stored")
+    try:
+        with transaction.atomic():
+            for fast, segment in _segments(frames, split):
+                if fast:
+                    try:
+                        with transaction.atomic():
+                            results.extend(_ingest_batch(segment))
+                        continue
+                    except Exception:
+                        _series_ids.clear()  # perhaps a series cached and since deleted: read them again
+                        if _batch_lost():
+                            raise
+                        logger.warning("batch ingest of %d packets failed; ingesting them one by one", len(segment))
+                results.extend(_ingest_one_by_one(segment, split))
+            if _batch_lost():  # Atomic.__exit__ would roll back without raising, and the results would lie
+                raise DatabaseError("the batch's transaction was lost; no packet of it is stored")
+    except Exception:
+        _series_ids.clear()  # a failed commit (a deferred foreign key to a deleted series, say) must not repeat
+        raise
     return results
 
 
@@ -378,25 +385,41 @@ def _store_batch(frames: list[_Frame], data: list[tuple[int, Packet, int, str, d
     return stored
 
 
+# (device id, factor id) → series id, for series known to be committed (added after commit, emptied when a batch
+# fails and every SERIES_IDS_SECONDS), so a steady stream of uploads reads no series at all.
+_series_ids: dict[tuple[int, int], int] = {}
+_series_ids_since = [0.0]
+SERIES_IDS_SECONDS = 300.0
+_SERIES_IDS_MAX = 500_000
+
+
 def _batch_series(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], int]:
     """(device id, factor id) → series id for the batch, creating the missing series (``ensure_series``)."""
-    if not pairs:
-        return {}
-    found = {
+    now = time.monotonic()
+    if now - _series_ids_since[0] > SERIES_IDS_SECONDS or len(_series_ids) > _SERIES_IDS_MAX:
+        _series_ids.clear()
+        _series_ids_since[0] = now
+    found = {pair: _series_ids[pair] for pair in pairs if pair in _series_ids}
+    wanted = pairs - found.keys()
+    if not wanted:
+        return found
+    read = {
         (device_id, factor_id): pk
         for device_id, factor_id, pk in Series.objects.filter(
-            device_id__in={d for d, _ in pairs}, factor_id__in={f for _, f in pairs}
+            device_id__in={d for d, _ in wanted}, factor_id__in={f for _, f in wanted}
         )
         .order_by()
         .values_list("device_id", "factor_id", "pk")
-        if (device_id, factor_id) in pairs
+        if (device_id, factor_id) in wanted
     }
     missing: dict[int, set[int]] = {}
-    for device_id, factor_id in pairs - found.keys():
+    for device_id, factor_id in wanted - read.keys():
         missing.setdefault(device_id, set()).add(factor_id)
     for device_id, factor_ids in missing.items():
         for factor_id, pk in ensure_series(device_id, factor_ids).items():
-            found[(device_id, factor_id)] = pk
+            read[(device_id, factor_id)] = pk
+    transaction.on_commit(functools.partial(_series_ids.update, read))  # dropped if this batch rolls back
+    found.update(read)
     return found
 
 

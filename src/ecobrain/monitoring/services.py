@@ -200,6 +200,14 @@ def _upsert(cursor, model, rows: Sequence[tuple]) -> list[int]:
     placeholder = "(" + ", ".join(["%s"] * len(fields)) + ")"
     preps = [None if f.name in _PLAIN else f.get_db_prep_save for f in fields[:-1]]
     received_at = fields[-1].get_db_prep_save(rows[0][-1], db)  # one receive time for the whole call
+    starts: dict = {}  # a batch has few distinct period starts: adapt each once
+
+    def prep_start(value, db, adapt=fields[1].get_db_prep_save):
+        if value not in starts:
+            starts[value] = adapt(value, db)
+        return starts[value]
+
+    preps[_FIELD_NAMES.index("period_start")] = prep_start
     params: list = []
     append = params.append
     for values in rows:
