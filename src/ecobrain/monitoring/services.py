@@ -73,7 +73,7 @@ def store_observations(
     One ``INSERT … ON CONFLICT (series_id, period_start) DO UPDATE`` per batch (SQLite ≥ 3.35 and
     PostgreSQL both speak it; on PostgreSQL a call of COPY_THRESHOLD rows or more is COPYed into a staging
     table and upserted from there with the same clause): the update takes the new value, flag and stats and sets
-    ``revision = revision + 1``, so a repeat or a correction is counted. ``RETURNING revision`` tells
+    ``revision = revision + 1``, so a repeat or a correction is counted. ``RETURNING … revision`` tells
     inserted rows (revision 1) from updated ones. Within one call a key given twice keeps its last row.
 
     QC (docs/monitoring.md "QC rules"): each row's point flags (negative, out of range, maintenance) are
@@ -167,7 +167,8 @@ def _row_values(key: tuple[int, datetime], row: ObservationRow, rule, received_a
 
 
 def _on_conflict(model) -> str:
-    """The ``ON CONFLICT … DO UPDATE … RETURNING revision`` tail shared by the VALUES and the COPY paths."""
+    """The ``ON CONFLICT … DO UPDATE … RETURNING series, period start, revision`` tail of the VALUES and COPY
+    paths."""
     meta = model._meta
     quote = connection.ops.quote_name
     table = quote(meta.db_table)
@@ -181,9 +182,13 @@ def _on_conflict(model) -> str:
         f"THEN ({table}.{qc} & {WINDOW_FLAGS}) | excluded.{qc} ELSE excluded.{qc} END"
     )
     assignments.append(f"{revision} = {table}.{revision} + 1")
+    # SQLite: the period start as its stored text (an expression has no declared type, so the driver does not run
+    # Django's slower datetime converter on it; _aware_utc parses it).
+    start = quote("period_start")
+    start = f"CAST({start} AS TEXT)" if connection.vendor == "sqlite" else start
     return (
         f"ON CONFLICT ({quote('series_id')}, {quote('period_start')}) DO UPDATE SET {', '.join(assignments)} "
-        f"RETURNING {quote('series_id')}, {quote('period_start')}, {revision}"
+        f"RETURNING {quote('series_id')}, {start}, {revision}"
     )
 
 
