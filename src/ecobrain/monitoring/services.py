@@ -124,8 +124,11 @@ def _store(rows, *, resolution: str, received_at: datetime | None, match: bool) 
                 continue
             # RETURNING promises no order: match each returned row to its key by series and period start.
             sent = set(keys[start : start + size])
+            starts: dict = {}  # few distinct period starts per call: parse each once
             for series_id, period_start, revision in returned:
-                key = (series_id, _aware_utc(period_start))
+                if period_start not in starts:
+                    starts[period_start] = _aware_utc(period_start)
+                key = (series_id, starts[period_start])
                 if key not in sent:
                     raise DatabaseError(f"the upsert returned a key it was not given: {series_id}, {period_start!r}")
                 sent.discard(key)
