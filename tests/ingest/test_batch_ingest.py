@@ -179,6 +179,32 @@ def test_registry_changes_are_seen_by_the_next_batch(devices, qindu):
 
 
 @pytest.mark.django_db(transaction=True)
+def test_series_ids_are_cached_after_commit_and_forgotten_when_deleted(qindu):
+    mn = "MN610402000000000501"
+    device = factories.device(mn=mn, password=PW, station=factories.station(qindu))
+    services._series_ids.clear()
+    assert batch([upload(mn, 1)])[0].outcome == PacketOutcome.STORED
+    so2 = Series.objects.get(device=device, factor__code="a21026")
+    assert services._series_ids[(device.pk, so2.factor_id)] == so2.pk  # filled after the commit
+    with CaptureQueriesContext(connection) as cached:
+        assert batch([upload(mn, 2)])[0].outcome == PacketOutcome.STORED
+    assert not [q for q in cached.captured_queries if "monitoring_series" in q["sql"].split("WHERE")[0]]
+    HourObservation.objects.filter(series=so2).delete()
+    so2.delete()
+    assert (device.pk, so2.factor_id) not in services._series_ids
+    result = batch([upload(mn, 3)])[0]
+    assert (result.outcome, result.inserted) == (PacketOutcome.STORED, 2)
+    assert Series.objects.get(device=device, factor__code="a21026").pk != so2.pk
+
+
+def test_a_failed_batch_empties_the_series_cache(monkeypatch, devices):
+    services._series_ids[(devices[0].pk, 1)] = 10**9  # a stale id (its series deleted by another process)
+    monkeypatch.setattr(services, "_ingest_batch", lambda frames: 1 / 0)
+    assert batch([upload(mn_of(0), 1)])[0].outcome == PacketOutcome.STORED  # the fallback stores it
+    assert services._series_ids == {}
+
+
+@pytest.mark.django_db(transaction=True)
 def test_a_full_queue_stops_reading_until_the_writer_catches_up(monkeypatch, qindu):
     """Backpressure: while the writer is stuck, a connection stops reading once ``queue_max`` frames wait (the
     rest stays in the socket buffers); when the writer resumes, every packet is stored and acked."""

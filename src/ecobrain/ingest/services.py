@@ -393,13 +393,19 @@ SERIES_IDS_SECONDS = 300.0
 _SERIES_IDS_MAX = 500_000
 
 
+def forget_series_id(device_id: int, factor_id: int) -> None:
+    """Drop one cached series id (its series was deleted in this process; other processes rely on the TTL and on
+    a failing batch emptying the cache)."""
+    _series_ids.pop((device_id, factor_id), None)
+
+
 def _batch_series(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], int]:
     """(device id, factor id) → series id for the batch, creating the missing series (``ensure_series``)."""
     now = time.monotonic()
     if now - _series_ids_since[0] > SERIES_IDS_SECONDS or len(_series_ids) > _SERIES_IDS_MAX:
         _series_ids.clear()
         _series_ids_since[0] = now
-    found = {pair: _series_ids[pair] for pair in pairs if pair in _series_ids}
+    found = {pair: pk for pair in pairs if (pk := _series_ids.get(pair)) is not None}  # safe against a clear()
     wanted = pairs - found.keys()
     if not wanted:
         return found
