@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.db import close_old_connections, connections
+from django.db import connections
 from django.utils import timezone
 
 from ecobrain.accounts.choices import SecurityEventKind
@@ -215,7 +215,7 @@ class BatchWriter:
     @staticmethod
     def _run_call(call: _Call) -> None:
         try:
-            close_old_connections()
+            _check_connections()
             call.future.set_result(call.func())
         except BaseException as exc:
             call.future.set_exception(exc)
@@ -223,7 +223,7 @@ class BatchWriter:
     def _guard(self, func: Callable, *args) -> None:
         """Bookkeeping that must not stop the writer: a failure is logged (the data path is already done)."""
         try:
-            close_old_connections()
+            _check_connections()
             func(*args)
         except Exception:
             logger.exception("HJ 212 gateway bookkeeping (%s) failed", getattr(func, "__name__", func))
@@ -244,7 +244,7 @@ class BatchWriter:
         sessions.mark_disconnected(gone, gateway=self.gateway_id, at=at)
 
     def _commit(self, batch: list[_Work]) -> None:
-        close_old_connections()
+        _check_connections()
         try:
             ingest = self._ingest or services.ingest_packets  # looked up per batch (tests replace it)
             items = [(w.raw, w.peer, w.received_at) for w in batch]
@@ -471,6 +471,17 @@ class Gateway:
             await connection.run()
         finally:
             self.connections.discard(connection)
+
+
+def _check_connections() -> None:
+    """Before each batch and bookkeeping step: drop a broken connection (and, on PostgreSQL, one older than
+    ECOBRAIN_DB_CONN_MAX_AGE), as ``close_old_connections`` does, but keep a SQLite connection open. With
+    SQLite's CONN_MAX_AGE of 0 the writer would reopen it several times per batch, and closing the last
+    connection to a WAL database checkpoints the whole WAL with an fsync: a stall of up to a second under load."""
+    for conn in connections.all(initialized_only=True):
+        if conn.vendor == "sqlite" and conn.connection is not None:
+            conn.close_at = None  # no age limit for the writer's own connection
+        conn.close_if_unusable_or_obsolete()
 
 
 @functools.lru_cache(maxsize=32)
