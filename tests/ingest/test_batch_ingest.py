@@ -7,6 +7,7 @@ misconfigured, and a bureau engineer who changes a logger's password or re-regis
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from datetime import UTC, datetime
@@ -237,3 +238,32 @@ def test_a_full_queue_stops_reading_until_the_writer_catches_up(monkeypatch, qin
             time.sleep(0.01)
     assert HourObservation.objects.count() == 80
     assert gw.writer.queued_frames == 0
+
+
+def test_the_wal_checkpointer_checkpoints_a_sqlite_file_outside_the_writer(tmp_path):
+    """SQLite: the gateway's checkpoint thread copies the WAL into the database while the writer's own connection
+    has automatic checkpoints off (docs/hj212.md, "Durability")."""
+    import sqlite3
+
+    from ecobrain.ingest.gateway import WalCheckpointer
+
+    path = str(tmp_path / "wal.sqlite3")
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("PRAGMA journal_mode=WAL")
+    writer.execute("PRAGMA wal_autocheckpoint=0")
+    writer.execute("CREATE TABLE t (x)")
+    writer.executemany("INSERT INTO t VALUES (?)", [(f"row {i:05d} " * 8,) for i in range(2000)])
+    before = os.path.getsize(path)
+    assert before <= 8192 < os.path.getsize(path + "-wal")  # the rows are in the WAL only: no checkpoint yet
+    checkpointer = WalCheckpointer(path, interval=0.05)
+    checkpointer.start()
+    try:
+        deadline = time.monotonic() + 3
+        while checkpointer.checkpoints < 2 and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        checkpointer.stop()
+    assert checkpointer.checkpoints >= 2
+    assert os.path.getsize(path) > 50 * 2000  # the rows (80 bytes each) were copied into the database file
+    assert [n for (n,) in writer.execute("SELECT count(*) FROM t")] == [2000]
+    writer.close()

@@ -87,6 +87,7 @@ class BatchWriter:
         batch_wait: float = 0.0,
         queue_max: int = 20_000,
         queue_bytes: int = 32 * 2**20,
+        wal_checkpoint: float = 1.0,
         ingest: Callable | None = None,
         gateway_id: str = "",
         max_auth_failures: int | None = None,
@@ -105,6 +106,9 @@ class BatchWriter:
         self._room: asyncio.Event | None = None
         self.gateway_id = gateway_id or sessions.gateway_instance_id()
         self._ingest = ingest
+        self.wal_checkpoint = wal_checkpoint
+        self.checkpointer: WalCheckpointer | None = None
+        self._autocheckpoint_off = None  # the driver connection whose automatic checkpoint is off
         self._queue: queue.SimpleQueue[_Work | _Closed | _Call | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="hj212-writer", daemon=True)
         self.batches = 0
@@ -169,6 +173,7 @@ class BatchWriter:
     def _run(self) -> None:
         try:
             self._guard(sessions.clear_stale_connections, self.gateway_id)
+            self._start_checkpointer()
             stopping = False
             while not stopping:
                 try:
@@ -210,7 +215,18 @@ class BatchWriter:
             # Stopping: every connection goes with the gateway.
             self._guard(self._connections_closed, [_Closed(c, timezone.now()) for c in self._open_connections()])
         finally:
+            if self.checkpointer is not None:
+                self.checkpointer.stop()
             connections.close_all()
+
+    def _start_checkpointer(self) -> None:
+        """SQLite on a file: checkpoint the WAL in a thread of its own (:class:`WalCheckpointer`)."""
+        conn = connections["default"]
+        name = str(conn.settings_dict.get("NAME") or "")
+        if conn.vendor != "sqlite" or not self.wal_checkpoint or conn.is_in_memory_db() or name.startswith("file:"):
+            return
+        self.checkpointer = WalCheckpointer(name, interval=self.wal_checkpoint)
+        self.checkpointer.start()
 
     @staticmethod
     def _run_call(call: _Call) -> None:
@@ -246,6 +262,8 @@ class BatchWriter:
     def _commit(self, batch: list[_Work]) -> None:
         _check_connections()
         try:
+            if self.checkpointer is not None:
+                self._autocheckpoint_off = _no_autocheckpoint(self._autocheckpoint_off)
             ingest = self._ingest or services.ingest_packets  # looked up per batch (tests replace it)
             items = [(w.raw, w.peer, w.received_at) for w in batch]
             results = ingest(items, split=self.split) if _takes_split(ingest) else ingest(items)
@@ -471,6 +489,56 @@ class Gateway:
             await connection.run()
         finally:
             self.connections.discard(connection)
+
+
+class WalCheckpointer:
+    """SQLite only: the WAL is checkpointed by this thread (PASSIVE, every ``interval`` seconds, its own
+    connection) instead of inside the writer's commits, where the checkpoint's writes and fsync held up a batch
+    and its acks (p99 ack latency). PASSIVE never waits for the writer; the writer's connection has
+    ``wal_autocheckpoint`` off. Other processes keep SQLite's automatic checkpoints."""
+
+    def __init__(self, path: str, *, interval: float = 1.0) -> None:
+        self.path = path
+        self.interval = interval
+        self.checkpoints = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="hj212-wal-checkpoint", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+
+    def _run(self) -> None:
+        import sqlite3
+
+        try:
+            db = sqlite3.connect(self.path, timeout=1.0, isolation_level=None, check_same_thread=False)
+        except sqlite3.Error:
+            logger.exception("HJ 212 gateway: cannot open %s for WAL checkpoints", self.path)
+            return
+        try:
+            while not self._stop.wait(self.interval):
+                try:
+                    db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                    self.checkpoints += 1
+                except sqlite3.Error:
+                    logger.warning("HJ 212 gateway: WAL checkpoint failed; retrying", exc_info=True)
+        finally:
+            db.close()
+
+
+def _no_autocheckpoint(done):
+    """Turn SQLite's automatic checkpoint off on the writer's connection; returns that driver connection (the
+    PRAGMA runs again only when it is a new one, i.e. not ``done``)."""
+    conn = connections["default"]
+    conn.ensure_connection()
+    raw = conn.connection
+    if raw is not done:
+        raw.execute("PRAGMA wal_autocheckpoint=0")
+    return raw
 
 
 def _check_connections() -> None:
