@@ -197,16 +197,20 @@ def test_frame_buffer_ends_a_frame_at_its_crlf_when_the_length_is_wrong():
 
 
 def test_one_failing_packet_does_not_abort_the_batch(monkeypatch, device):
-    real = services.store_observations
-    calls = []
+    """The first packet's values cannot be stored: the batch savepoint fails, the batch is ingested again packet
+    by packet, and only that packet fails (both the batch upsert and the per-packet one refuse its hour)."""
 
-    def store_failing_once(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == 1:
-            raise IntegrityError("simulated")
-        return real(*args, **kwargs)
+    def failing_for_01_00(real):
+        def store(rows, **kwargs):
+            rows = list(rows)
+            if any(row.period_start == datetime(2026, 2, 28, 17, tzinfo=UTC) for row in rows):  # 01:00 UTC+8
+                raise IntegrityError("simulated")
+            return real(rows, **kwargs)
 
-    monkeypatch.setattr(services, "store_observations", store_failing_once)
+        return store
+
+    for name in ("store_observations", "store_observation_revisions"):
+        monkeypatch.setattr(services, name, failing_for_01_00(getattr(services, name)))
     results = ingest_packets([(frame("1", hour="01"), "p", None), (frame("2", hour="02"), "p", None)])
     assert [r.outcome for r in results] == [FAILED, PacketOutcome.STORED]
     assert not results[0].ack_due and results[1].ack_due

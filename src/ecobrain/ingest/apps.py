@@ -14,3 +14,16 @@ class IngestConfig(AppConfig):
         label = _("在线状态与命令")
         tab = DetailTab("session", label, "ingest/device_tab.html", "ingest.devicesession", device_session_tab)
         register_detail_tab("registry.device", tab)
+
+        from django.db.models.signals import post_delete
+
+        from ecobrain.monitoring.models import Series
+
+        post_delete.connect(_forget_series_id, sender=Series, dispatch_uid="ingest.forget_series_id")
+
+
+def _forget_series_id(sender, instance, **kwargs) -> None:
+    """A deleted series leaves the batch path's cache of series ids (``ingest.services._series_ids``)."""
+    from ecobrain.ingest.services import forget_series_id
+
+    forget_series_id(instance.device_id, instance.factor_id)

@@ -4,13 +4,16 @@ Each connection has a :class:`FrameBuffer` that cuts the byte stream into frames
 data segment + CRC + CR LF); every frame goes, undecoded, to the single :class:`BatchWriter` thread (Django's
 ORM is synchronous), which ingests whatever is queued (up to ``batch_max`` packets, or what arrived within
 ``batch_wait`` seconds) in one transaction via :func:`ecobrain.ingest.services.ingest_packets`. Only after
-that commit are the data acks sent, each on its packet's connection (ARCHITECTURE.md decision 4). See
-docs/hj212.md, "Gateway".
+that commit are the data acks sent, each on its packet's connection (ARCHITECTURE.md decision 4). The queue
+is bounded (``queue_max`` frames, ``queue_bytes`` bytes, counting the batch being written): when it is full
+the connections stop reading until the writer catches up, so memory stays bounded and TCP slows the data
+loggers down. See docs/hj212.md, "Gateway".
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import inspect
 import logging
@@ -23,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.db import close_old_connections, connections
+from django.db import connections
 from django.utils import timezone
 
 from ecobrain.accounts.choices import SecurityEventKind
@@ -81,7 +84,10 @@ class BatchWriter:
         loop: asyncio.AbstractEventLoop,
         *,
         batch_max: int = 500,
-        batch_wait: float = 0.005,
+        batch_wait: float = 0.0,
+        queue_max: int = 20_000,
+        queue_bytes: int = 32 * 2**20,
+        wal_checkpoint: float = 1.0,
         ingest: Callable | None = None,
         gateway_id: str = "",
         max_auth_failures: int | None = None,
@@ -91,8 +97,18 @@ class BatchWriter:
         self.batch_max = batch_max
         self.max_auth_failures = max_auth_failures or settings.HJ212_MAX_AUTH_FAILURES
         self.batch_wait = batch_wait
+        # Backpressure: frames (and their bytes) submitted and not yet written, counted in the event loop's thread.
+        self.queue_max = queue_max
+        self.queue_bytes = queue_bytes
+        self.queued_frames = 0
+        self.queued_bytes = 0
+        self.waits = 0  # how often a connection stopped reading because the queue was full
+        self._room: asyncio.Event | None = None
         self.gateway_id = gateway_id or sessions.gateway_instance_id()
         self._ingest = ingest
+        self.wal_checkpoint = wal_checkpoint
+        self.checkpointer: WalCheckpointer | None = None
+        self._autocheckpoint_off = None  # the driver connection whose automatic checkpoint is off
         self._queue: queue.SimpleQueue[_Work | _Closed | _Call | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="hj212-writer", daemon=True)
         self.batches = 0
@@ -108,7 +124,31 @@ class BatchWriter:
         self._thread.start()
 
     def submit(self, work: _Work) -> None:
+        """Queue a frame (from the event loop's thread); a connection then awaits :meth:`room` before reading on."""
+        self.queued_frames += 1
+        self.queued_bytes += len(work.raw)
         self._queue.put(work)
+
+    def full(self) -> bool:
+        return self.queued_frames >= self.queue_max or self.queued_bytes >= self.queue_bytes
+
+    async def room(self) -> None:
+        """Wait (in the event loop) until the queue is below its bounds again."""
+        if not self.full():
+            return
+        self.waits += 1
+        if self._room is None:
+            self._room = asyncio.Event()
+        while self.full():
+            self._room.clear()
+            await self._room.wait()
+
+    def _written(self, frames: int, nbytes: int) -> None:
+        """In the event loop: ``frames`` queued frames are written (committed or failed); wake the readers."""
+        self.queued_frames -= frames
+        self.queued_bytes -= nbytes
+        if self._room is not None and not self.full():
+            self._room.set()
 
     def send(self, connection: Connection, data: bytes) -> None:
         """Write ``data`` to a connection from this thread (the event loop does the writing)."""
@@ -133,6 +173,7 @@ class BatchWriter:
     def _run(self) -> None:
         try:
             self._guard(sessions.clear_stale_connections, self.gateway_id)
+            self._start_checkpointer()
             stopping = False
             while not stopping:
                 try:
@@ -158,7 +199,12 @@ class BatchWriter:
                     works += isinstance(item, _Work)
                 batch = [item for item in items if isinstance(item, _Work)]
                 if batch:
-                    self._commit(batch)
+                    try:
+                        self._commit(batch)
+                    finally:
+                        nbytes = sum(len(work.raw) for work in batch)
+                        with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits any more
+                            self.loop.call_soon_threadsafe(self._written, len(batch), nbytes)
                 closed = [item for item in items if isinstance(item, _Closed)]
                 if closed:
                     self._guard(self._connections_closed, closed)
@@ -169,12 +215,23 @@ class BatchWriter:
             # Stopping: every connection goes with the gateway.
             self._guard(self._connections_closed, [_Closed(c, timezone.now()) for c in self._open_connections()])
         finally:
+            if self.checkpointer is not None:
+                self.checkpointer.stop()
             connections.close_all()
+
+    def _start_checkpointer(self) -> None:
+        """SQLite on a file: checkpoint the WAL in a thread of its own (:class:`WalCheckpointer`)."""
+        conn = connections["default"]
+        name = str(conn.settings_dict.get("NAME") or "")
+        if conn.vendor != "sqlite" or not self.wal_checkpoint or conn.is_in_memory_db() or name.startswith("file:"):
+            return
+        self.checkpointer = WalCheckpointer(name, interval=self.wal_checkpoint)
+        self.checkpointer.start()
 
     @staticmethod
     def _run_call(call: _Call) -> None:
         try:
-            close_old_connections()
+            _check_connections()
             call.future.set_result(call.func())
         except BaseException as exc:
             call.future.set_exception(exc)
@@ -182,7 +239,7 @@ class BatchWriter:
     def _guard(self, func: Callable, *args) -> None:
         """Bookkeeping that must not stop the writer: a failure is logged (the data path is already done)."""
         try:
-            close_old_connections()
+            _check_connections()
             func(*args)
         except Exception:
             logger.exception("HJ 212 gateway bookkeeping (%s) failed", getattr(func, "__name__", func))
@@ -203,8 +260,10 @@ class BatchWriter:
         sessions.mark_disconnected(gone, gateway=self.gateway_id, at=at)
 
     def _commit(self, batch: list[_Work]) -> None:
-        close_old_connections()
+        _check_connections()
         try:
+            if self.checkpointer is not None:
+                self._autocheckpoint_off = _no_autocheckpoint(self._autocheckpoint_off)
             ingest = self._ingest or services.ingest_packets  # looked up per batch (tests replace it)
             items = [(w.raw, w.peer, w.received_at) for w in batch]
             results = ingest(items, split=self.split) if _takes_split(ingest) else ingest(items)
@@ -334,6 +393,8 @@ class Connection:
                 for raw in self.buffer.feed(data):
                     self.frames += 1
                     gw.writer.submit(_Work(raw, self.peer, received_at, self))
+                if gw.writer.full():  # backpressure: read no more until the writer has caught up
+                    await gw.writer.room()
                 if self.buffer.garbage_bytes > garbage_before:
                     skipped = self.buffer.garbage_bytes - garbage_before
                     gw.garbage_bytes += skipped
@@ -359,7 +420,9 @@ class Gateway:
         frame_timeout: float = 30.0,
         max_length: int = MAX_DATA_LENGTH,
         batch_max: int = 500,
-        batch_wait: float = 0.005,
+        batch_wait: float = 0.0,
+        queue_max: int = 20_000,
+        queue_bytes: int = 32 * 2**20,
         instance_id: str = "",
         max_auth_failures: int | None = None,
         command_poll: float = 1.0,
@@ -374,6 +437,8 @@ class Gateway:
         self.max_length = max_length
         self.batch_max = batch_max
         self.batch_wait = batch_wait
+        self.queue_max = queue_max
+        self.queue_bytes = queue_bytes
         self.garbage_bytes = 0
         self.connections: set[Connection] = set()
         self.writer: BatchWriter | None = None
@@ -388,6 +453,8 @@ class Gateway:
             loop,
             batch_max=self.batch_max,
             batch_wait=self.batch_wait,
+            queue_max=self.queue_max,
+            queue_bytes=self.queue_bytes,
             gateway_id=self.instance_id,
             max_auth_failures=self.max_auth_failures,
             command_poll=self.command_poll,
@@ -422,6 +489,67 @@ class Gateway:
             await connection.run()
         finally:
             self.connections.discard(connection)
+
+
+class WalCheckpointer:
+    """SQLite only: the WAL is checkpointed by this thread (PASSIVE, every ``interval`` seconds, its own
+    connection) instead of inside the writer's commits, where the checkpoint's writes and fsync held up a batch
+    and its acks (p99 ack latency). PASSIVE never waits for the writer; the writer's connection has
+    ``wal_autocheckpoint`` off. Other processes keep SQLite's automatic checkpoints."""
+
+    def __init__(self, path: str, *, interval: float = 1.0) -> None:
+        self.path = path
+        self.interval = interval
+        self.checkpoints = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="hj212-wal-checkpoint", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+
+    def _run(self) -> None:
+        import sqlite3
+
+        try:
+            db = sqlite3.connect(self.path, timeout=1.0, isolation_level=None, check_same_thread=False)
+        except sqlite3.Error:
+            logger.exception("HJ 212 gateway: cannot open %s for WAL checkpoints", self.path)
+            return
+        try:
+            while not self._stop.wait(self.interval):
+                try:
+                    db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                    self.checkpoints += 1
+                except sqlite3.Error:
+                    logger.warning("HJ 212 gateway: WAL checkpoint failed; retrying", exc_info=True)
+        finally:
+            db.close()
+
+
+def _no_autocheckpoint(done):
+    """Turn SQLite's automatic checkpoint off on the writer's connection; returns that driver connection (the
+    PRAGMA runs again only when it is a new one, i.e. not ``done``)."""
+    conn = connections["default"]
+    conn.ensure_connection()
+    raw = conn.connection
+    if raw is not done:
+        raw.execute("PRAGMA wal_autocheckpoint=0")
+    return raw
+
+
+def _check_connections() -> None:
+    """Before each batch and bookkeeping step: drop a broken connection (and, on PostgreSQL, one older than
+    ECOBRAIN_DB_CONN_MAX_AGE), as ``close_old_connections`` does, but keep a SQLite connection open. With
+    SQLite's CONN_MAX_AGE of 0 the writer would reopen it several times per batch, and closing the last
+    connection to a WAL database checkpoints the whole WAL with an fsync: a stall of up to a second under load."""
+    for conn in connections.all(initialized_only=True):
+        if conn.vendor == "sqlite" and conn.connection is not None:
+            conn.close_at = None  # no age limit for the writer's own connection
+        conn.close_if_unusable_or_obsolete()
 
 
 @functools.lru_cache(maxsize=32)

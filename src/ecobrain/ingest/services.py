@@ -6,26 +6,35 @@ commit, so ``result.ack_due`` means the 9014 data ack may be sent now (ARCHITECT
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import logging
 import re
+import time
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from ecobrain.accounts.choices import SecurityEventKind
 from ecobrain.accounts.services import record_security_event
+from ecobrain.core.crypto import constant_time_equals, decrypt_text
 from ecobrain.ingest import commands
 from ecobrain.ingest.choices import CommandState
 from ecobrain.ingest.models import DeviceCommand
 from ecobrain.monitoring.choices import PacketOutcome, Resolution
-from ecobrain.monitoring.models import ArchivedPacket
-from ecobrain.monitoring.services import ObservationRow, ensure_series, store_observations
+from ecobrain.monitoring.models import ArchivedPacket, Series
+from ecobrain.monitoring.services import (
+    ObservationRow,
+    ensure_series,
+    store_observation_revisions,
+    store_observations,
+)
 from ecobrain.registry.models import Device, MonitoringFactor
 from ecobrain.standards.hj212 import HJ212Error, Packet, Reassembler, decode
 
@@ -140,28 +149,321 @@ def ingest_packet(
 def ingest_packets(
     items: Iterable[tuple[bytes, str, datetime | None]], *, split: SplitMessages | None = None
 ) -> list[IngestResult]:
-    """Group commit: ``ingest_packet`` for each ``(raw, peer, received_at)`` inside ONE transaction.
+    """Group commit: what ``ingest_packet`` does for each ``(raw, peer, received_at)``, inside ONE transaction.
 
-    Each packet runs in its own savepoint, so one packet's bad data (a failing insert) rolls back that packet
-    only: its result has outcome ``FAILED`` and no ack. Returns after commit, in input order, so every
-    ``ack_due`` result may be acknowledged now; if the commit itself fails the exception propagates and no
-    packet of the batch may be acknowledged.
+    The batch is the unit of work (docs/hj212.md, "Gateway: the batch path"): the batch's devices, factors and
+    series are read in one query each, its values are upserted with one statement per resolution and its
+    archive rows inserted with one bulk insert, all in one savepoint. A part of a split message goes packet by
+    packet, in its place in the batch. If the batch savepoint fails (one packet's bad data, say), the batch is
+    ingested again packet by packet, each in its own savepoint, so that packet fails alone: its result has
+    outcome ``FAILED`` and no ack. Returns after commit, in input order, so every ``ack_due`` result may be
+    acknowledged now; if the commit itself fails the exception propagates and no packet of the batch may be
+    acknowledged.
     """
-    results = []
-    with transaction.atomic():
-        for raw, peer, received_at in items:
-            try:
-                results.append(ingest_packet(raw, peer=peer, received_at=received_at, split=split))
-            except Exception as exc:  # the savepoint is rolled back; the batch goes on
-                if _batch_lost():
-                    # The savepoint itself could not be rolled back (the connection is gone): the whole transaction
-                    # is lost, with every packet stored before this one. Abort the batch so that none is acked.
-                    raise
-                logger.exception("ingest of a packet from %s failed; it is not stored and not acked", peer)
-                results.append(IngestResult(FAILED, 0, detail=f"{type(exc).__name__}: {exc}"))
-        if _batch_lost():  # Atomic.__exit__ would roll back without raising, and the results would lie
-            raise DatabaseError("the batch's transaction was lost; no packet of it is stored")
+    frames = [_Frame.of(raw, peer, received_at) for raw, peer, received_at in items]
+    results: list[IngestResult] = []
+    try:
+        with transaction.atomic():
+            for fast, segment in _segments(frames, split):
+                if fast:
+                    try:
+                        with transaction.atomic():
+                            results.extend(_ingest_batch(segment))
+                        continue
+                    except Exception:
+                        _series_ids.clear()  # perhaps a series cached and since deleted: read them again
+                        if _batch_lost():
+                            raise
+                        logger.warning("batch ingest of %d packets failed; ingesting them one by one", len(segment))
+                results.extend(_ingest_one_by_one(segment, split))
+            if _batch_lost():  # Atomic.__exit__ would roll back without raising, and the results would lie
+                raise DatabaseError("the batch's transaction was lost; no packet of it is stored")
+    except Exception:
+        _series_ids.clear()  # a failed commit (a deferred foreign key to a deleted series, say) must not repeat
+        raise
     return results
+
+
+def _ingest_one_by_one(frames: list[_Frame], split: SplitMessages | None) -> list[IngestResult]:
+    """``ingest_packet`` for each frame, each in its own savepoint: one failing packet does not fail the others."""
+    results = []
+    for frame in frames:
+        try:
+            results.append(ingest_packet(frame.raw, peer=frame.peer, received_at=frame.received_at, split=split))
+        except Exception as exc:  # the savepoint is rolled back; the batch goes on
+            if _batch_lost():
+                # The savepoint itself could not be rolled back (the connection is gone): the whole transaction
+                # is lost, with every packet stored before this one. Abort the batch so that none is acked.
+                raise
+            logger.exception("ingest of a packet from %s failed; it is not stored and not acked", frame.peer)
+            results.append(IngestResult(FAILED, 0, detail=f"{type(exc).__name__}: {exc}"))
+    return results
+
+
+@dataclass
+class _Frame:
+    """One frame of a batch: decoded once (``packet``), or why it could not be (``error``)."""
+
+    raw: bytes
+    peer: str
+    received_at: datetime
+    packet: Packet | None = None
+    error: str = ""
+
+    @classmethod
+    def of(cls, raw: bytes, peer: str, received_at: datetime | None) -> _Frame:
+        frame = cls(raw, _text(peer)[:64], received_at or timezone.now())
+        try:
+            frame.packet = decode(raw)
+        except HJ212Error as exc:
+            frame.error = f"{exc.kind}: {exc.detail}"
+            return frame
+        nul = raw.find(b"\x00")
+        if nul >= 0:  # valid UTF-8, but no database text column (nor HJ 212) takes NUL
+            frame.packet, frame.error = None, f"field: NUL byte at byte offset {nul}"
+        return frame
+
+
+def _segments(frames: list[_Frame], split: SplitMessages | None):
+    """(fast, frames) runs in input order: a part of a split message goes alone on the packet-by-packet path
+    (reassembly keeps state outside the database, which a retried batch must not repeat)."""
+    run: list[_Frame] = []
+    for frame in frames:
+        if frame.packet is not None and frame.packet.is_split and split is not None:
+            if run:
+                yield True, run
+                run = []
+            yield False, [frame]
+        else:
+            run.append(frame)
+    if run:
+        yield True, run
+
+
+@dataclass
+class _Pending:
+    """A data packet of the batch whose rows are being upserted: its keys, in which round, and what it skipped."""
+
+    index: int
+    resolution: str
+    round: int
+    keys: list[tuple[int, datetime]]
+    skipped: list[str]
+
+
+def _ingest_batch(frames: list[_Frame]) -> list[IngestResult]:
+    """The batch path (not split parts): a constant number of statements however many packets, besides one
+    security event per refused packet. Same outcomes, archive rows and values as ``ingest_packet`` one by one.
+
+    Two packets of the batch with the same key (a re-send within the batch) are upserted in successive rounds,
+    so the second one updates the row as it would have one by one: revision 2, outcome duplicate, its value.
+    """
+    mns = {f.packet.mn for f in frames if f.packet is not None}
+    devices = {
+        mn: (pk, token)
+        for mn, pk, token in Device.objects.filter(mn__in=mns).values_list("mn", "pk", "password_encrypted")
+    }
+    outcomes: list[StoredValues] = []
+    device_ids: list[int | None] = []
+    data: list[tuple[int, Packet, int, str, datetime]] = []  # (index, packet, device id, resolution, period start)
+    for index, frame in enumerate(frames):
+        packet = frame.packet
+        device_id = None
+        if packet is None:
+            outcome = StoredValues(PacketOutcome.DECODE_ERROR, frame.error)
+        else:
+            device_id, token = devices.get(packet.mn, (None, ""))
+            outcome = _triage(packet, device_id, token, frame.peer)
+            if outcome is None:
+                resolution = RESOLUTION_BY_CN[packet.cn]
+                data.append((index, packet, device_id, resolution, packet.data_time.astimezone(UTC)))
+        outcomes.append(outcome)
+        device_ids.append(device_id)
+
+    for index, stored in _store_batch(frames, data).items():
+        outcomes[index] = stored
+
+    archives = [
+        _archive_row(frame, stored, device_id)
+        for frame, stored, device_id in zip(frames, outcomes, device_ids, strict=True)
+    ]
+    ArchivedPacket.objects.bulk_create(archives)
+    results = []
+    for frame, stored, device_id, archive in zip(frames, outcomes, device_ids, archives, strict=True):
+        if archive.pk is None:
+            raise DatabaseError("the bulk insert of the archive returned no ids")
+        results.append(
+            IngestResult(
+                stored.outcome,
+                archive.pk,
+                frame.packet,
+                stored.inserted,
+                stored.updated,
+                stored.skipped_codes,
+                archive.detail,
+                device_id,
+            )
+        )
+    return results
+
+
+def _triage(packet: Packet, device_id: int | None, token: str, peer: str) -> StoredValues | None:
+    """What becomes of a decoded packet that stores no values (refused, accepted, unsupported, bad DataTime);
+    None for a data packet whose values are to be stored. Records the security event of a refused one."""
+    if device_id is None or not _password_matches(token, packet.pw):
+        outcome = PacketOutcome.UNKNOWN_MN if device_id is None else PacketOutcome.AUTH_FAILED
+        reason = "MN 未登记" if device_id is None else "访问密码错误"
+        record_security_event(
+            SecurityEventKind.DEVICE_AUTH_FAILED, ip=ip_of(peer), mn=packet.mn[:64], cn=packet.cn, reason=reason
+        )
+        return StoredValues(outcome, reason)
+    if packet.cn not in RESOLUTION_BY_CN:
+        if packet.cn in ACCEPTED_CNS:
+            return StoredValues(PacketOutcome.ACCEPTED)
+        return StoredValues(PacketOutcome.UNSUPPORTED, f"CN={packet.cn} is archived, not processed")
+    if packet.is_split:  # only without a SplitMessages (with one, _segments sends it packet by packet)
+        return StoredValues(PacketOutcome.UNSUPPORTED, "split packet: only the gateway reassembles PNUM/PNO")
+    if packet.data_time is None:
+        return StoredValues(PacketOutcome.DECODE_ERROR, f"field: CN={packet.cn} without DataTime")
+    try:
+        packet.data_time.astimezone(UTC)
+    except OverflowError:  # DataTime=00010101000000 in UTC+8 is before year 1 in UTC
+        return StoredValues(PacketOutcome.DECODE_ERROR, f"field: DataTime {packet.cp.get('DataTime')} out of range")
+    return None
+
+
+def _store_batch(frames: list[_Frame], data: list[tuple[int, Packet, int, str, datetime]]) -> dict[int, StoredValues]:
+    """Upsert the values of the batch's data packets: one statement per resolution and round; index → outcome."""
+    if not data:
+        return {}
+    codes = {code for _, packet, *_ in data for code in packet.factors}
+    factors = dict(MonitoringFactor.objects.filter(code__in=codes).values_list("code", "pk"))
+    series = _batch_series({(device_id, factors[c]) for _, p, device_id, *_ in data for c in p.factors if c in factors})
+    rounds: list[dict[str, list[ObservationRow]]] = []
+    last_round: dict[tuple[str, int, datetime], int] = {}
+    received: dict[tuple[int, str], datetime] = {}
+    pending: list[_Pending] = []
+    for index, packet, device_id, resolution, period_start in data:
+        main = MAIN_SUFFIX.get(resolution, "Avg")
+        rows = [
+            ObservationRow(
+                series_id=series[(device_id, factor_id)],
+                period_start=period_start,
+                value_text=values.get(main, ""),
+                stats={suffix: text for suffix, text in values.items() if suffix not in (main, "Flag")},
+                device_flag=values.get("Flag", ""),
+            )
+            for code, values in packet.factors.items()
+            if (factor_id := factors.get(code)) is not None
+        ]
+        # A key already upserted by an earlier packet of this batch: this packet goes in a later round.
+        number = max((last_round.get((resolution, row.series_id, period_start), -1) for row in rows), default=-1) + 1
+        for row in rows:
+            last_round[(resolution, row.series_id, period_start)] = number
+        if number == len(rounds):
+            rounds.append({})
+        rounds[number].setdefault(resolution, []).extend(rows)
+        at = received.get((number, resolution))
+        received[(number, resolution)] = max(at, frames[index].received_at) if at else frames[index].received_at
+        keys = [(row.series_id, period_start) for row in rows]
+        pending.append(_Pending(index, resolution, number, keys, sorted(set(packet.factors) - factors.keys())))
+    revisions = {
+        (number, resolution): store_observation_revisions(
+            rows, resolution=resolution, received_at=received[(number, resolution)]
+        )
+        for number, by_resolution in enumerate(rounds)
+        for resolution, rows in by_resolution.items()
+    }
+    stored = {}
+    for item in pending:
+        found = revisions[(item.round, item.resolution)]
+        inserted = sum(1 for key in item.keys if found[key] == 1)
+        updated = len(item.keys) - inserted
+        outcome = PacketOutcome.DUPLICATE if updated and not inserted else PacketOutcome.STORED
+        detail = f"unknown factor codes not stored: {', '.join(item.skipped)}" if item.skipped else ""
+        stored[item.index] = StoredValues(outcome, detail, inserted, updated, tuple(item.skipped))
+    return stored
+
+
+# (device id, factor id) → series id, for series known to be committed (added after commit, emptied when a batch
+# fails and every SERIES_IDS_SECONDS), so a steady stream of uploads reads no series at all.
+_series_ids: dict[tuple[int, int], int] = {}
+_series_ids_since = [0.0]
+SERIES_IDS_SECONDS = 300.0
+_SERIES_IDS_MAX = 500_000
+
+
+def forget_series_id(device_id: int, factor_id: int) -> None:
+    """Drop one cached series id (its series was deleted in this process; other processes rely on the TTL and on
+    a failing batch emptying the cache)."""
+    _series_ids.pop((device_id, factor_id), None)
+
+
+def _batch_series(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], int]:
+    """(device id, factor id) → series id for the batch, creating the missing series (``ensure_series``)."""
+    now = time.monotonic()
+    if now - _series_ids_since[0] > SERIES_IDS_SECONDS or len(_series_ids) > _SERIES_IDS_MAX:
+        _series_ids.clear()
+        _series_ids_since[0] = now
+    found = {pair: pk for pair in pairs if (pk := _series_ids.get(pair)) is not None}  # safe against a clear()
+    wanted = pairs - found.keys()
+    if not wanted:
+        return found
+    read = {
+        (device_id, factor_id): pk
+        for device_id, factor_id, pk in Series.objects.filter(
+            device_id__in={d for d, _ in wanted}, factor_id__in={f for _, f in wanted}
+        )
+        .order_by()
+        .values_list("device_id", "factor_id", "pk")
+        if (device_id, factor_id) in wanted
+    }
+    missing: dict[int, set[int]] = {}
+    for device_id, factor_id in wanted - read.keys():
+        missing.setdefault(device_id, set()).add(factor_id)
+    for device_id, factor_ids in missing.items():
+        for factor_id, pk in ensure_series(device_id, factor_ids).items():
+            read[(device_id, factor_id)] = pk
+    transaction.on_commit(functools.partial(_series_ids.update, read))  # dropped if this batch rolls back
+    found.update(read)
+    return found
+
+
+def _archive_row(frame: _Frame, stored: StoredValues, device_id: int | None) -> ArchivedPacket:
+    packet = frame.packet
+    if packet is None:
+        return _undecodable_row(frame.raw, stored.detail, peer=frame.peer, received_at=frame.received_at)
+    return ArchivedPacket(
+        raw=frame.raw,
+        received_at=frame.received_at,
+        peer=frame.peer,
+        mn=packet.mn[:64],
+        cn=packet.cn,
+        qn=(packet.qn or "")[:20],
+        device_id=device_id,
+        outcome=stored.outcome,
+        detail=stored.detail,
+        values_stored=stored.inserted + stored.updated,
+    )
+
+
+# The clear password of each encrypted token seen (a token never changes its clear text; a new password is a
+# new token, so a changed password is never checked against the old one). Bounded; keyed by the encryption key.
+_clear_passwords: dict[tuple[str, str], str | None] = {}
+_CLEAR_PASSWORDS_MAX = 50_000
+
+
+def _password_matches(token: str, raw: str) -> bool:
+    """``Device.check_access_password`` for a device's ``password_encrypted`` token, without Fernet every time."""
+    if not token:
+        return False
+    key = (settings.FIELD_ENCRYPTION_KEY, token)
+    if key not in _clear_passwords:
+        if len(_clear_passwords) >= _CLEAR_PASSWORDS_MAX:
+            _clear_passwords.clear()
+        _clear_passwords[key] = decrypt_text(token)
+    stored = _clear_passwords[key]
+    return stored is not None and constant_time_equals(stored, raw or "")
 
 
 def _batch_lost() -> bool:
@@ -171,8 +473,14 @@ def _batch_lost() -> bool:
 
 
 def _archive_undecodable(raw: bytes, detail: str, *, peer: str, received_at: datetime) -> IngestResult:
+    archive = _undecodable_row(raw, detail, peer=peer, received_at=received_at)
+    archive.save(force_insert=True)
+    return IngestResult(PacketOutcome.DECODE_ERROR, archive.pk, detail=archive.detail)
+
+
+def _undecodable_row(raw: bytes, detail: str, *, peer: str, received_at: datetime) -> ArchivedPacket:
     mn, cn = _MN_IN_RAW.search(raw), _CN_IN_RAW.search(raw)
-    archive = ArchivedPacket.objects.create(
+    return ArchivedPacket(
         raw=raw,
         received_at=received_at,
         peer=peer,
@@ -181,7 +489,6 @@ def _archive_undecodable(raw: bytes, detail: str, *, peer: str, received_at: dat
         outcome=PacketOutcome.DECODE_ERROR,
         detail=_text(detail),
     )
-    return IngestResult(PacketOutcome.DECODE_ERROR, archive.pk, detail=archive.detail)
 
 
 def _ingest_decoded(

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 
-from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
 from django.utils import timezone
 
 from ecobrain.monitoring.models import (
@@ -73,7 +73,7 @@ def store_observations(
     One ``INSERT … ON CONFLICT (series_id, period_start) DO UPDATE`` per batch (SQLite ≥ 3.35 and
     PostgreSQL both speak it; on PostgreSQL a call of COPY_THRESHOLD rows or more is COPYed into a staging
     table and upserted from there with the same clause): the update takes the new value, flag and stats and sets
-    ``revision = revision + 1``, so a repeat or a correction is counted. ``RETURNING revision`` tells
+    ``revision = revision + 1``, so a repeat or a correction is counted. ``RETURNING … revision`` tells
     inserted rows (revision 1) from updated ones. Within one call a key given twice keeps its last row.
 
     QC (docs/monitoring.md "QC rules"): each row's point flags (negative, out of range, maintenance) are
@@ -81,6 +81,24 @@ def store_observations(
     flags (flat line, stuck, spike) of an existing row survive a repeat of the same value text and are
     dropped by a correction; the window job then judges the new value.
     """
+    inserted = updated = 0
+    for _key, revision in _store(rows, resolution=resolution, received_at=received_at, match=False):
+        inserted += revision == 1
+        updated += revision != 1
+    return StoreResult(inserted=inserted, updated=updated)
+
+
+def store_observation_revisions(
+    rows: Iterable[ObservationRow], *, resolution: str, received_at: datetime | None = None
+) -> dict[tuple[int, datetime], int]:
+    """Like :func:`store_observations`, but returns each key's revision after the upsert: (series id, period
+    start in UTC) → 1 for an inserted row, 2+ for an updated one. The gateway's batch path uses it to tell each
+    packet's outcome (stored or duplicate) from one statement for many packets."""
+    return dict(_store(rows, resolution=resolution, received_at=received_at, match=True))
+
+
+def _store(rows, *, resolution: str, received_at: datetime | None, match: bool) -> list[tuple[tuple | None, int]]:
+    """Upsert; (key, revision) per row (key None unless ``match``: then each returned row is matched to its key)."""
     model = OBSERVATION_MODELS[resolution]
     received_at = received_at or timezone.now()
     unique: dict[tuple[int, datetime], ObservationRow] = {}
@@ -89,21 +107,42 @@ def store_observations(
             raise ValueError(f"period_start {row.period_start} is naive; times are aware UTC")
         unique[(row.series_id, row.period_start.astimezone(UTC))] = row
     if not unique:
-        return StoreResult()
+        return []
     rules = series_rules({series_id for series_id, _ in unique})
     # In key order, so concurrent writers lock shared rows in the same order (no deadlock between them).
-    values = [_row_values(key, unique[key], rules.get(key[0]), received_at) for key in sorted(unique)]
+    keys = sorted(unique)
+    values = [_row_values(key, unique[key], rules.get(key[0]), received_at) for key in keys]
     use_copy = connection.vendor == "postgresql" and len(values) >= COPY_THRESHOLD
     upsert, size = (_copy_upsert, COPY_CHUNK) if use_copy else (_upsert, BATCH_SIZE)
-    inserted = updated = 0
+    revisions: list[tuple[tuple | None, int]] = []
     # savepoint=False: a nested call (ingest_packet) needs no savepoint; any error aborts the caller's transaction.
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         for start in range(0, len(values), size):
-            revisions = upsert(cursor, model, values[start : start + size])
-            fresh = sum(1 for revision in revisions if revision == 1)
-            inserted += fresh
-            updated += len(revisions) - fresh
-    return StoreResult(inserted=inserted, updated=updated)
+            returned = upsert(cursor, model, values[start : start + size])
+            if not match:
+                revisions.extend((None, row[-1]) for row in returned)
+                continue
+            # RETURNING promises no order: match each returned row to its key by series and period start.
+            sent = set(keys[start : start + size])
+            starts: dict = {}  # few distinct period starts per call: parse each once
+            for series_id, period_start, revision in returned:
+                if period_start not in starts:
+                    starts[period_start] = _aware_utc(period_start)
+                key = (series_id, starts[period_start])
+                if key not in sent:
+                    raise DatabaseError(f"the upsert returned a key it was not given: {series_id}, {period_start!r}")
+                sent.discard(key)
+                revisions.append((key, revision))
+            if sent:
+                raise DatabaseError(f"the upsert returned no revision for {len(sent)} of its rows")
+    return revisions
+
+
+def _aware_utc(value) -> datetime:
+    """A period start as the database returns it (text or naive UTC on SQLite, aware on PostgreSQL), aware UTC."""
+    if not isinstance(value, datetime):
+        value = datetime.fromisoformat(str(value))
+    return value.astimezone(UTC) if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 _COLUMNS = ("series", "period_start", "value", "value_text", "stats", "device_flag", "qc_flags", "revision")
@@ -131,7 +170,8 @@ def _row_values(key: tuple[int, datetime], row: ObservationRow, rule, received_a
 
 
 def _on_conflict(model) -> str:
-    """The ``ON CONFLICT … DO UPDATE … RETURNING revision`` tail shared by the VALUES and the COPY paths."""
+    """The ``ON CONFLICT … DO UPDATE … RETURNING series, period start, revision`` tail of the VALUES and COPY
+    paths."""
     meta = model._meta
     quote = connection.ops.quote_name
     table = quote(meta.db_table)
@@ -145,9 +185,13 @@ def _on_conflict(model) -> str:
         f"THEN ({table}.{qc} & {WINDOW_FLAGS}) | excluded.{qc} ELSE excluded.{qc} END"
     )
     assignments.append(f"{revision} = {table}.{revision} + 1")
+    # SQLite: the period start as its stored text (an expression has no declared type, so the driver does not run
+    # Django's slower datetime converter on it; _aware_utc parses it).
+    start = quote("period_start")
+    start = f"CAST({start} AS TEXT)" if connection.vendor == "sqlite" else start
     return (
         f"ON CONFLICT ({quote('series_id')}, {quote('period_start')}) DO UPDATE SET {', '.join(assignments)} "
-        f"RETURNING {revision}"
+        f"RETURNING {quote('series_id')}, {start}, {revision}"
     )
 
 
@@ -164,6 +208,14 @@ def _upsert(cursor, model, rows: Sequence[tuple]) -> list[int]:
     placeholder = "(" + ", ".join(["%s"] * len(fields)) + ")"
     preps = [None if f.name in _PLAIN else f.get_db_prep_save for f in fields[:-1]]
     received_at = fields[-1].get_db_prep_save(rows[0][-1], db)  # one receive time for the whole call
+    starts: dict = {}  # a batch has few distinct period starts: adapt each once
+
+    def prep_start(value, db, adapt=fields[1].get_db_prep_save):
+        if value not in starts:
+            starts[value] = adapt(value, db)
+        return starts[value]
+
+    preps[_FIELD_NAMES.index("period_start")] = prep_start
     params: list = []
     append = params.append
     for values in rows:
@@ -176,7 +228,7 @@ def _upsert(cursor, model, rows: Sequence[tuple]) -> list[int]:
         + _on_conflict(model)
     )
     cursor.execute(sql, params)
-    return [r[0] for r in cursor.fetchall()]
+    return cursor.fetchall()
 
 
 def _copy_upsert(cursor, model, rows: Sequence[tuple]) -> list[int]:
@@ -200,7 +252,7 @@ def _copy_upsert(cursor, model, rows: Sequence[tuple]) -> list[int]:
         f"INSERT INTO {quote(meta.db_table)} ({columns}) SELECT {columns} FROM {_STAGE} "  # noqa: S608
         f"ORDER BY {quote('series_id')}, {quote('period_start')} " + _on_conflict(model)
     )
-    revisions = [r[0] for r in cursor.fetchall()]
+    revisions = cursor.fetchall()
     cursor.execute(f"TRUNCATE {_STAGE}")
     return revisions
 
