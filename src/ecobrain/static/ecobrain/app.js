@@ -16,3 +16,14 @@
   });
   window.addEventListener('hashchange', openTabFromHash);
 })();
+
+// List filters (core/partials/filter_form.html): django-filter renders plain widgets; give them Bootstrap's small
+// form classes.
+document.addEventListener('DOMContentLoaded', function () {
+  document.querySelectorAll('.eb-filters select, .eb-filters input').forEach(function (el) {
+    if (!el.classList.contains('form-control') && !el.classList.contains('form-select')) {
+      el.classList.add(el.tagName === 'SELECT' ? 'form-select' : 'form-control');
+    }
+    el.classList.add(el.tagName === 'SELECT' ? 'form-select-sm' : 'form-control-sm');
+  });
+});
