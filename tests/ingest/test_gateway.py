@@ -216,18 +216,3 @@ def test_one_failing_packet_does_not_abort_the_batch(monkeypatch, device):
     assert not results[0].ack_due and results[1].ack_due
     assert HourObservation.objects.count() == 2
     assert ArchivedPacket.objects.count() == 1
-
-
-def test_an_ingest_stand_in_without_split_still_works(monkeypatch, device, device_socket):
-    """Fakes written for the one-argument ``ingest_packets(items)`` keep working (split reassembly off)."""
-    real = services.ingest_packets
-    seen = []
-
-    def old_style(items):
-        seen.append(len(items))
-        return real(items)
-
-    monkeypatch.setattr(services, "ingest_packets", old_style)
-    device_socket.sendall(frame("1"))
-    assert [a.qn for a in read_acks(device_socket, 1)] == ["1"]
-    assert seen == [1]

@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
-import inspect
 import logging
 import queue
 import threading
@@ -266,7 +264,7 @@ class BatchWriter:
                 self._autocheckpoint_off = _no_autocheckpoint(self._autocheckpoint_off)
             ingest = self._ingest or services.ingest_packets  # looked up per batch (tests replace it)
             items = [(w.raw, w.peer, w.received_at) for w in batch]
-            results = ingest(items, split=self.split) if _takes_split(ingest) else ingest(items)
+            results = ingest(items, split=self.split)
         except Exception:
             self.failed_batches += 1
             logger.exception("group commit of %d HJ 212 packets failed: no acks sent, devices will resend", len(batch))
@@ -550,16 +548,6 @@ def _check_connections() -> None:
         if conn.vendor == "sqlite" and conn.connection is not None:
             conn.close_at = None  # no age limit for the writer's own connection
         conn.close_if_unusable_or_obsolete()
-
-
-@functools.lru_cache(maxsize=32)
-def _takes_split(ingest: Callable) -> bool:
-    """Whether an ingest function accepts ``split=`` (a stand-in from before split reassembly may not)."""
-    try:
-        parameters = inspect.signature(ingest).parameters.values()
-    except (TypeError, ValueError):
-        return False
-    return any(p.name == "split" or p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters)
 
 
 def _peer_text(peer) -> str:
