@@ -11,6 +11,7 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from ecobrain.core.imports import ImportFileError, decode_csv
 from ecobrain.ingest.documents import DocumentError, UserScope, ingest_records, read_csv, read_json
 from ecobrain.ingest.documents.store import ERRORS_LISTED, MAX_ROWS_PER_CALL
 from ecobrain.monitoring.models import OBSERVATION_MODELS
@@ -157,12 +158,9 @@ class ObservationIngestView(APIView):
         try:
             if media_type in JSON_TYPES:
                 records = read_json(body)
-            else:
-                text = body.decode("utf-8-sig")
-                records = list(read_csv(io.StringIO(text, newline="")))
-        except UnicodeDecodeError as exc:
-            raise exceptions.ParseError(f"CSV 不是 UTF-8 编码：字节 {exc.start} 处无法解码。") from None
-        except DocumentError as exc:
+            else:  # UTF-8 or GBK, as the registry's CSV imports take it
+                records = list(read_csv(io.StringIO(decode_csv(body), newline="")))
+        except (DocumentError, ImportFileError) as exc:
             raise exceptions.ParseError(str(exc)) from None
         report = ingest_records(records, scope=UserScope(user))
         return Response(report.as_json())
