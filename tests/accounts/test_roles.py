@@ -15,7 +15,7 @@ from ecobrain.registry.models import Contact, Enterprise, MonitoringFactor, Stat
 from tests import factories
 
 LABELS = sorted(model._meta.label_lower for model in apps.get_models())
-PROJECT_APPS = {"core", "accounts", "audit", "registry"}
+PROJECT_APPS = {"core", "accounts", "audit", "registry", "assessment"}
 WRITES = ("add", "change", "delete", "import")
 
 

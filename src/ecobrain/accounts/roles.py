@@ -13,7 +13,14 @@ READ = frozenset({"view", "export"})
 EDIT = frozenset({"view", "add", "change", "import", "export"})
 VIEW = frozenset({"view"})
 
-REFERENCE = {"core.region": VIEW, "core.organisation": VIEW, "registry.monitoringfactor": READ}
+# Assessment results (AQI, statistics, water classes) are published information: every role reads them.
+ASSESSMENT = {"assessment.*": READ}
+REFERENCE = {
+    "core.region": VIEW,
+    "core.organisation": VIEW,
+    "registry.monitoringfactor": READ,
+    **ASSESSMENT,
+}
 
 # Monitoring data: series and observations follow their device's scope; the raw archive is for the
 # people who run the network (monitoring staff, admin) and the leaders who oversee it.

@@ -23,6 +23,26 @@ class StationKind(models.TextChoices):
     THERMAL_CAMERA = "thermal_camera", _("秸秆焚烧热成像")
 
 
+class Waterbody(models.TextChoices):
+    """GB 3838-2002 Table 1 sets TP (and TN) limits apart for lakes and reservoirs (湖、库)."""
+
+    RIVER = "river", _("河流")
+    LAKE = "lake", _("湖库")
+
+
+class WaterClass(models.TextChoices):
+    """GB 3838-2002 §3 classes, best first, and worse than Class V."""
+
+    I = "I", "Ⅰ类"  # noqa: E741 - the class is called I
+    II = "II", "Ⅱ类"
+    III = "III", "Ⅲ类"
+    IV = "IV", "Ⅳ类"
+    V = "V", "Ⅴ类"
+    WORSE_THAN_V = "劣V", "劣Ⅴ类"
+
+
+WATER_STATION_KINDS = {"water_auto", "water_section"}
+
 AIR_STATION_KINDS = {StationKind.AIR_NATIONAL, StationKind.AIR_PROVINCIAL, StationKind.AIR_CITY, StationKind.AIR_MICRO}
 
 

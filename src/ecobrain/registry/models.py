@@ -30,6 +30,8 @@ from ecobrain.registry.choices import (
     ProtocolVersion,
     StationKind,
     StationStatus,
+    Waterbody,
+    WaterClass,
 )
 from ecobrain.standards.uscc import CreditCodeError, validate_credit_code
 
@@ -114,6 +116,12 @@ class Station(LocatedModel, RegistryModel):
     address = models.CharField(_("地址"), max_length=200, blank=True)
     factors = models.ManyToManyField(MonitoringFactor, verbose_name=_("监测因子"), blank=True, related_name="stations")
     is_assessment = models.BooleanField(_("参与评价"), default=False, help_text=_("城市/区县评价点位 (HJ 663)"))
+    waterbody = models.CharField(
+        _("水体类型"), max_length=8, choices=Waterbody.choices, blank=True, help_text=_("地表水断面：河流或湖库")
+    )
+    water_target_class = models.CharField(
+        _("水质目标"), max_length=4, choices=WaterClass.choices, blank=True, help_text=_("地表水断面的考核目标类别")
+    )
     is_demo = models.BooleanField(_("演示数据"), default=False)
     notes = models.TextField(_("备注"), blank=True)
 
