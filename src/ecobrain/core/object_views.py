@@ -170,6 +170,7 @@ class DetailTab:
     template: str
     model_label: str = ""
     context: Callable[[Any, Any], dict] | None = None
+    applies_to: Callable[[Any], bool] | None = None  # only objects it returns True for show the tab (air stations)
 
     def visible(self, user) -> bool:
         if not self.model_label:
@@ -195,7 +196,8 @@ class ObjectDetailView(GatedViewMixin, View):
     def detail_tabs(self, obj) -> list[tuple[DetailTab, dict]]:
         user = self.request.user
         tabs = DETAIL_TABS.get(self.model._meta.label_lower, [])
-        return [(tab, tab.context(obj, self.request) if tab.context else {}) for tab in tabs if tab.visible(user)]
+        tabs = [tab for tab in tabs if tab.visible(user) and (tab.applies_to is None or tab.applies_to(obj))]
+        return [(tab, tab.context(obj, self.request) if tab.context else {}) for tab in tabs]
 
     def get_object(self, pk):
         try:
