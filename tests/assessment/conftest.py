@@ -31,7 +31,7 @@ def air_world(city, qindu, binzhou):
     air_rows.hour(region=city, at=HOUR, aqi=120, primary="pm2_5", pm2_5=91.0)
     air_rows.hour(region=qindu, at=HOUR, aqi=130, primary="pm2_5", pm2_5=98.0)
     air_rows.hour(region=binzhou, at=HOUR, aqi=45, primary="", pm2_5=30.0)
-    air_rows.hour(station=q1, at=HOUR, aqi=135, primary="pm2_5,pm10", pm2_5=103.0)
+    air_rows.hour(station=q1, at=HOUR, aqi=135, primary="pm10,pm2_5", pm2_5=103.0)
     air_rows.hour(station=q2, at=HOUR, aqi=160, primary="pm2_5", pm2_5=120.0)
     air_rows.hour(station=b1, at=HOUR, aqi=None, primary="")
     air_rows.hour(region=city, at=HOUR - timedelta(hours=1), aqi=110)  # an older hour
