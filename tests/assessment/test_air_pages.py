@@ -52,7 +52,9 @@ def test_anonymous_is_sent_to_login(client, base_data, url):
     assert response.url.startswith("/accounts/login/")
 
 
-def test_every_persona_with_the_grant_sees_the_published_rows(air_world, login, monitor, leader, handler, enterprise_user):
+def test_every_persona_with_the_grant_sees_the_published_rows(
+    air_world, login, monitor, leader, handler, enterprise_user
+):
     """A district handler (秦都区) also sees 彬州市's rows: results are published, not scoped by district."""
     for user in (monitor, leader, handler, enterprise_user):
         response = login(user).get(AIR)
@@ -71,7 +73,7 @@ def test_the_station_link_is_shown_only_to_roles_that_may_view_stations(air_worl
 
 
 def test_the_newest_hour_with_city_data_is_shown_with_the_editions_words(air_world, login, monitor):
-    """AQI 120 is level III 轻度污染, orange #FF7E00, with HJ 633-2026's health effect and advice (standards.md §2.5)."""
+    """AQI 120: level III 轻度污染, orange #FF7E00, HJ 633-2026's health effect and advice (standards.md §2.5)."""
     from ecobrain.standards.aqi import get_edition
 
     response = login(monitor).get(AIR)
