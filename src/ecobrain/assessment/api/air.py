@@ -202,7 +202,7 @@ class AirQualityRankingViewSet(viewsets.ViewSet):
             200: inline_serializer(
                 "AirQualityRanking",
                 {
-                    "kind": serializers.ChoiceField(choices=PeriodKind.choices),
+                    "kind": serializers.CharField(help_text="month 月 / year 年。"),
                     "period": serializers.CharField(),
                     "districts": RankedSerializer(many=True),
                     "stations": RankedSerializer(many=True),

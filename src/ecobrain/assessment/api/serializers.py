@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from ecobrain.assessment.choices import PeriodKind, Scope
+from ecobrain.assessment.choices import Scope
 from ecobrain.assessment.queries import level_display
 from ecobrain.standards.aqi import BEIJING
 
@@ -120,7 +120,7 @@ class AirQualityDaySerializer(_AirQualityFields):
 class AirQualityPeriodSerializer(_ObjectFields):
     """月、年统计（HJ 663）：评价浓度、综合指数、优良天数比例、各级别天数。"""
 
-    kind = serializers.ChoiceField(choices=PeriodKind.choices)
+    kind = serializers.CharField(help_text="month 月 / year 年。")
     period_start = serializers.DateField(help_text="月或年的第一天。")
     stats = serializers.DictField(help_text="各污染物统计量：天数、均值、百分位数、评价浓度、是否有效。")
     comprehensive_index = serializers.FloatField(allow_null=True)
