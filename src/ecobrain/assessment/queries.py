@@ -161,6 +161,10 @@ def parse_day(text: str, field: str = "day", label: str | None = None) -> date:
         ) from None
 
 
+# A region's boundary is a large GeoJSON document: decoding it for every joined row costs milliseconds per row.
+NO_BOUNDARY = ("region__boundary", "station__district__boundary")
+
+
 # --- the latest hour and snapshots --------------------------------------------------------------------------
 
 
@@ -203,10 +207,10 @@ def snapshot(user, *, hour: datetime | None = None, day: date | None = None) -> 
     else:
         rows = AirQualityHour.objects.restrict(user, "view").filter(period_start=hour)
         mode, moment = "hour", hour
-    areas = list(rows.filter(scope__in=[Scope.CITY, Scope.DISTRICT]).select_related("region"))
+    areas = list(rows.filter(scope__in=[Scope.CITY, Scope.DISTRICT]).select_related("region").defer(*NO_BOUNDARY))
     city = next((r for r in areas if r.scope == Scope.CITY), None)
     districts = sorted((r for r in areas if r.scope == Scope.DISTRICT), key=lambda r: r.region.adcode)
-    stations = rows.filter(scope=Scope.STATION).select_related("station", "station__district")
+    stations = rows.filter(scope=Scope.STATION).select_related("station", "station__district").defer(*NO_BOUNDARY)
     return Snapshot(mode, moment, city, districts, stations)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
+from functools import lru_cache
 
 from django.utils.translation import gettext_lazy as _
 
@@ -17,7 +18,7 @@ from ecobrain.assessment.choices import AIR_POLLUTANTS, PeriodKind, Scope
 from ecobrain.assessment.models import AirQualityPeriod
 from ecobrain.assessment.queries import QueryError, china_now
 from ecobrain.registry.choices import AIR_STATION_KINDS
-from ecobrain.standards.hj663 import change_rate, comprehensive_index
+from ecobrain.standards.hj663 import change_rate, get_edition
 
 # The pollutant keys of the comprehensive index's assessment concentrations (O3 is the MDA8 percentile).
 INDEX_POLLUTANTS = ("pm2_5", "pm10", "o3_8h", "no2", "so2", "co")
@@ -132,20 +133,33 @@ class RankedRow:
         return concentration(self.period, key)
 
     def single_indices(self) -> dict[str, float]:
-        """I_i = w_i·C_i/S_i of each pollutant with an assessment concentration (HJ 663 / standards.md §3.3)."""
+        """I_i = w_i·C_i/S_i of each pollutant with an assessment concentration (HJ 663 / standards.md §3.3).
+
+        Floats, for display: the stored comprehensive index is the exact sum (`standards.hj663.comprehensive_index`).
+        """
         if self._single_indices is None:
-            concentrations = {k: self.concentration(k) for k in INDEX_POLLUTANTS}
-            try:
-                result = comprehensive_index(concentrations, edition=self.period.edition)
-            except ValueError:  # an edition this code does not know: show no single indices rather than fail
-                self._single_indices = {}
-            else:
-                self._single_indices = {k: float(v) for k, v in result.single_indices.items()}
+            edition = _index_edition(self.period.edition)
+            self._single_indices = {}
+            if edition is not None:
+                for key in INDEX_POLLUTANTS:
+                    value = self.concentration(key)
+                    if value is not None:
+                        limit = float(edition.index_limits[key])
+                        self._single_indices[key] = edition.index_weights[key] * value / limit
         return self._single_indices
 
     def days_per_level(self) -> list[int]:
         counts = self.period.days_per_level or {}
         return [int(counts.get(str(level), 0) or 0) for level in range(1, 7)]
+
+
+@lru_cache(maxsize=8)
+def _index_edition(name: str):
+    """The HJ 663 edition a period row names, or None for a name this code does not know."""
+    try:
+        return get_edition(name)
+    except ValueError:
+        return None
 
 
 def assign_ranks(rows: list[RankedRow]) -> list[RankedRow]:
@@ -174,9 +188,9 @@ def ranking(user, period: Period, *, scope: str, all_stations: bool = False) -> 
         base = base.filter(station__kind__in=list(AIR_STATION_KINDS))
         if not all_stations:
             base = base.filter(station__is_assessment=True)
-        base = base.select_related("station", "station__district")
+        base = base.select_related("station", "station__district").defer("station__district__boundary")
     else:
-        base = base.select_related("region")
+        base = base.select_related("region").defer("region__boundary")
     current = list(base.filter(period_start=period.start))
     if not current:
         return []

@@ -1,5 +1,6 @@
-"""Serializers of the air quality API. The fields are declared for the schema; rows are written out by hand
-(`to_representation`) because a year of daily rows must be served in well under 100 ms."""
+"""Serializers of the air quality API. The fields are declared for the schema; rows come as dicts from
+``values(*VALUE_FIELDS)`` and are written out by hand (`to_representation`): a year of daily rows must be served
+in well under 100 ms, and model instances (a row, its station, its district) would cost most of that."""
 
 from __future__ import annotations
 
@@ -27,28 +28,32 @@ class _ObjectFields(serializers.Serializer):
     )
     region_name = serializers.CharField(allow_null=True)
 
+    value_fields = (
+        "id",
+        "scope",
+        "station_id",
+        "station__code",
+        "station__name",
+        "station__district__adcode",
+        "station__district__name",
+        "region__adcode",
+        "region__name",
+    )
+
     @staticmethod
-    def object_fields(row) -> dict:
-        if row.scope == Scope.STATION:
-            station = row.station
-            district = station.district
-            return {
-                "id": row.pk,
-                "scope": row.scope,
-                "station": row.station_id,
-                "station_code": station.code,
-                "station_name": station.name,
-                "region_adcode": district.adcode if district else None,
-                "region_name": district.name if district else None,
-            }
+    def object_fields(row: dict) -> dict:
+        if row["scope"] == Scope.STATION:
+            adcode, name = row["station__district__adcode"], row["station__district__name"]
+        else:
+            adcode, name = row["region__adcode"], row["region__name"]
         return {
-            "id": row.pk,
-            "scope": row.scope,
-            "station": None,
-            "station_code": None,
-            "station_name": None,
-            "region_adcode": row.region.adcode,
-            "region_name": row.region.name,
+            "id": row["id"],
+            "scope": row["scope"],
+            "station": row["station_id"],
+            "station_code": row["station__code"],
+            "station_name": row["station__name"],
+            "region_adcode": adcode,
+            "region_name": name,
         }
 
 
@@ -70,21 +75,33 @@ class _AirQualityFields(_ObjectFields):
     station_count = serializers.IntegerField(help_text="参与计算的站点数。")
     computed_at = serializers.DateTimeField()
 
-    def air_fields(self, row) -> dict:
-        shown = level_display(row.level, row.edition)
+    value_fields = (
+        *_ObjectFields.value_fields,
+        *CONCENTRATIONS,
+        "aqi",
+        "level",
+        "primary_pollutants",
+        "iaqi",
+        "edition",
+        "station_count",
+        "computed_at",
+    )
+
+    def air_fields(self, row: dict) -> dict:
+        shown = level_display(row["level"], row["edition"])
         out = self.object_fields(row)
         for key in CONCENTRATIONS:
-            out[key] = getattr(row, key)
+            out[key] = row[key]
         out.update(
-            aqi=row.aqi,
-            level=row.level,
+            aqi=row["aqi"],
+            level=row["level"],
             category=shown.category if shown else None,
             colour=shown.colour if shown else None,
-            primary_pollutants=row.primary_pollutant_keys(),
-            iaqi=row.iaqi,
-            edition=row.edition,
-            station_count=row.station_count,
-            computed_at=row.computed_at.astimezone(BEIJING).isoformat(),
+            primary_pollutants=[key for key in row["primary_pollutants"].split(",") if key],
+            iaqi=row["iaqi"],
+            edition=row["edition"],
+            station_count=row["station_count"],
+            computed_at=row["computed_at"].astimezone(BEIJING).isoformat(),
         )
         return out
 
@@ -96,11 +113,13 @@ class AirQualityHourSerializer(_AirQualityFields):
     pm10_24h = _number("PM₁₀ 24 小时滑动均值 µg/m³")
     pm2_5_24h = _number("PM₂.₅ 24 小时滑动均值 µg/m³")
 
-    def to_representation(self, row) -> dict:
+    value_fields = (*_AirQualityFields.value_fields, "period_start", "pm10_24h", "pm2_5_24h")
+
+    def to_representation(self, row: dict) -> dict:
         out = self.air_fields(row)
-        out["period_start"] = row.period_start.astimezone(BEIJING).isoformat()
-        out["pm10_24h"] = row.pm10_24h
-        out["pm2_5_24h"] = row.pm2_5_24h
+        out["period_start"] = row["period_start"].astimezone(BEIJING).isoformat()
+        out["pm10_24h"] = row["pm10_24h"]
+        out["pm2_5_24h"] = row["pm2_5_24h"]
         return out
 
 
@@ -110,10 +129,12 @@ class AirQualityDaySerializer(_AirQualityFields):
     day = serializers.DateField()
     hours = serializers.DictField(child=serializers.IntegerField(), help_text="各污染物有效小时数。")
 
-    def to_representation(self, row) -> dict:
+    value_fields = (*_AirQualityFields.value_fields, "day", "hours")
+
+    def to_representation(self, row: dict) -> dict:
         out = self.air_fields(row)
-        out["day"] = row.day.isoformat()
-        out["hours"] = row.hours
+        out["day"] = row["day"].isoformat()
+        out["hours"] = row["hours"]
         return out
 
 
@@ -132,21 +153,27 @@ class AirQualityPeriodSerializer(_ObjectFields):
     edition = serializers.CharField(help_text="评价标准，如 HJ 663-2026。")
     computed_at = serializers.DateTimeField()
 
-    def to_representation(self, row) -> dict:
+    value_fields = (
+        *_ObjectFields.value_fields,
+        "kind",
+        "period_start",
+        "stats",
+        "comprehensive_index",
+        "index_primary",
+        "valid_days",
+        "good_days",
+        "good_ratio",
+        "days_per_level",
+        "edition",
+        "computed_at",
+    )
+
+    def to_representation(self, row: dict) -> dict:
         out = self.object_fields(row)
-        out.update(
-            kind=row.kind,
-            period_start=row.period_start.isoformat(),
-            stats=row.stats,
-            comprehensive_index=row.comprehensive_index,
-            index_primary=row.index_primary,
-            valid_days=row.valid_days,
-            good_days=row.good_days,
-            good_ratio=row.good_ratio,
-            days_per_level=row.days_per_level,
-            edition=row.edition,
-            computed_at=row.computed_at.astimezone(BEIJING).isoformat(),
-        )
+        for key in self.value_fields[len(_ObjectFields.value_fields) :]:
+            out[key] = row[key]
+        out["period_start"] = row["period_start"].isoformat()
+        out["computed_at"] = row["computed_at"].astimezone(BEIJING).isoformat()
         return out
 
 
