@@ -156,8 +156,8 @@ def test_a_bad_filter_value_is_a_message_not_an_error(air_world, login, monitor)
 
 def test_stations_sort_by_aqi_and_paginate(air_world, login, monitor, city):
     client = login(monitor)
-    codes = station_codes(client.get(AIR, {"sort": "-aqi"}))
-    assert codes[:2] == ["AQ002", "AQ001"]
+    assert station_codes(client.get(AIR, {"sort": "-aqi"})) == ["AQ002", "AQ001", "AB001"]  # NA last
+    assert station_codes(client.get(AIR, {"sort": "aqi"})) == ["AQ001", "AQ002", "AB001"]  # both ways
     for n in range(60):
         station = factories.station(city.children.get(adcode="610402"), code=f"AX{n:03d}", name=f"加密站{n}")
         air_rows.hour(station=station, at=HOUR, aqi=40)

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import F
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -71,7 +72,10 @@ class AirQualityNowView(LoginRequiredMixin, View):
         stations = filterset.qs if valid else shot.stations
         table = station_row_table(mode)
         sort, ordering = table.ordering_for(request.GET.get("sort"))
-        stations = stations.order_by(ordering, "station__code")
+        # NA rows (no AQI, no value) go last both ways, on SQLite and PostgreSQL alike.
+        key = F(ordering.lstrip("-"))
+        key = key.desc(nulls_last=True) if ordering.startswith("-") else key.asc(nulls_last=True)
+        stations = stations.order_by(key, "station__code")
         export = request.GET.get("export")
         if export in {"csv", "xlsx"}:
             return self.export(model, table, stations, export, mode, moment)
