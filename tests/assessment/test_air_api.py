@@ -51,6 +51,15 @@ def test_hours_filtered_by_scope_station_and_region(air_world, monitor):
     assert [(r["scope"], r["region_name"], r["aqi"]) for r in region] == [("district", "彬州市", 45)]
 
 
+def test_one_row_by_id(air_world, monitor):
+    client = client_for(monitor)
+    (row,) = ok(client.get(f"{API}/hours/", {**HOUR_WINDOW, "station": "AQ002"}))["results"]
+    assert ok(client.get(f"{API}/hours/{row['id']}/")) == row
+    (day,) = ok(client.get(f"{API}/days/", {"start": "2026-11-29", "end": "2026-11-29", "scope": "city"}))["results"]
+    assert ok(client.get(f"{API}/days/{day['id']}/")) == day
+    assert client.get(f"{API}/hours/999999/").status_code == 404
+
+
 def test_hour_fields(air_world, monitor):
     (row,) = ok(client_for(monitor).get(f"{API}/hours/", {**HOUR_WINDOW, "station": "AQ001"}))["results"]
     assert row["period_start"] == "2026-11-30T08:00:00+08:00"

@@ -56,13 +56,7 @@ class AirQualityNowView(LoginRequiredMixin, View):
         user = request.user
         ensure_can_view(user)
         mode, moment = self.moment(request)
-        context = {
-            "mode": mode,
-            "moment": moment,
-            "latest_hour": queries.latest_hour(),
-            "latest_day": queries.latest_day(),
-            "levels": queries.level_legend(),
-        }
+        context = {"mode": mode, "moment": moment, "levels": queries.level_legend()}
         if moment is None:
             return render(request, "assessment/air_now.html", {**context, "empty": True})
         shot = queries.snapshot(user, hour=moment if mode == "hour" else None, day=moment if mode == "day" else None)
