@@ -119,7 +119,8 @@ class PacketDetailView(GatedViewMixin, View):
             archived = self.base_queryset().select_related("device").get(pk=pk)
         except ArchivedPacket.DoesNotExist:
             raise Http404(_("原始报文不存在或不在您的权限范围内。")) from None
-        explained = packets.explain_packet(bytes(archived.raw))
+        is_document = packets.is_json_document(archived.raw)
+        explained = None if is_document else packets.explain_packet(bytes(archived.raw))
         return render(
             request,
             "monitoring/packet_detail.html",
@@ -127,8 +128,9 @@ class PacketDetailView(GatedViewMixin, View):
                 **self.common_context(),
                 "object": archived,
                 "raw_text": packets.mask_password(archived.raw_text()),
+                "is_document": is_document,
                 "explained": explained,
-                "edition": explained.packet.version if explained.packet else "2017",
+                "edition": explained.packet.version if explained and explained.packet else "2017",
                 "received_local": packets.china_time(archived.received_at),
             },
         )
