@@ -222,7 +222,10 @@ class ObjectDetailView(GatedViewMixin, View):
         meta = self.model._meta
         templates = [self.template_name] if self.template_name else []
         templates += [f"{meta.app_label}/{meta.model_name}_detail.html", "core/object_detail_generic.html"]
-        return render(request, templates, {**context, "fields": detail_fields(obj)})
+        return render(request, templates, {**context, "fields": self.detail_fields(obj)})
+
+    def detail_fields(self, obj) -> list[tuple[str, Any]]:
+        return detail_fields(obj)
 
 
 def detail_fields(obj) -> list[tuple[str, Any]]:
