@@ -206,7 +206,7 @@ def test_cli(qindu):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--from", "2026-13"], "月份格式应为 YYYY-MM"),
+        (["--from", "2026-13"], "应为 YYYY-MM"),
         (["--from", "2026-11", "--to", "2026-10"], "早于"),
         (["--station", "NOPE"], "未找到地表水站点：NOPE"),
     ],

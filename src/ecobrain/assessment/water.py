@@ -17,7 +17,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
 
@@ -26,14 +26,14 @@ from django.db.models import Max, Min, Q
 from django.utils import timezone
 
 from ecobrain.assessment.models import RecomputeWatermark, WaterQualityMonth
+from ecobrain.assessment.periods import china_month, month_bounds, months_between, previous_month
 from ecobrain.monitoring.choices import Resolution
 from ecobrain.monitoring.completeness import INVALID_DEVICE_FLAGS
 from ecobrain.monitoring.models import OBSERVATION_MODELS, Series
 from ecobrain.monitoring.qc.windows import COMMIT_LAG
 from ecobrain.registry.choices import WATER_STATION_KINDS, Waterbody
 from ecobrain.registry.models import Station
-from ecobrain.standards.hj212 import CHINA_TZ
-from ecobrain.standards.water import class_rank, evaluate_period, standard_for
+from ecobrain.standards.water import evaluate_period, standard_for
 
 logger = logging.getLogger(__name__)
 
@@ -102,37 +102,6 @@ class WaterRecomputeResult:
             "deleted": self.deleted,
             "values": self.values,
         }
-
-
-def month_start(day: date) -> date:
-    return day.replace(day=1)
-
-
-def next_month(month: date) -> date:
-    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
-
-
-def previous_month(month: date) -> date:
-    return date(month.year - 1, 12, 1) if month.month == 1 else date(month.year, month.month - 1, 1)
-
-
-def months_between(first: date, last: date) -> list[date]:
-    """The first days of the months from ``first``'s to ``last``'s, both included."""
-    months, month, end = [], month_start(first), month_start(last)
-    while month <= end:
-        months.append(month)
-        month = next_month(month)
-    return months
-
-
-def month_bounds(month: date) -> tuple[datetime, datetime]:
-    """The UTC start and end of a China calendar month."""
-    start = datetime.combine(month, time(0), tzinfo=CHINA_TZ).astimezone(UTC)
-    return start, datetime.combine(next_month(month), time(0), tzinfo=CHINA_TZ).astimezone(UTC)
-
-
-def china_month(moment: datetime) -> date:
-    return moment.astimezone(CHINA_TZ).date().replace(day=1)
 
 
 def water_stations(stations: Iterable[Station] | None = None):
@@ -269,13 +238,6 @@ def _text(value: Fraction) -> str:
     exact = Decimal(value.numerator) / Decimal(value.denominator)
     rounded = exact.quantize(Decimal(1).scaleb(-MEAN_DECIMALS), rounding=ROUND_HALF_EVEN).normalize()
     return f"{rounded:f}"
-
-
-def attained(water_class: str, target: str) -> bool | None:
-    """Whether a class meets a target class (no worse than it); None when either is missing."""
-    if not water_class or not target:
-        return None
-    return class_rank(water_class) <= class_rank(target)
 
 
 # --- the job's incremental pass ------------------------------------------------------------------------------

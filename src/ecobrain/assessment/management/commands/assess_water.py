@@ -11,11 +11,13 @@ from django.utils import timezone
 
 
 def parse_month(text: str, option: str) -> date:
+    from ecobrain.assessment.periods import PeriodError
+    from ecobrain.assessment.periods import parse_month as parse
+
     try:
-        year, month = text.strip().split("-")
-        return date(int(year), int(month), 1)
-    except ValueError:
-        raise CommandError(f"{option} {text!r}：月份格式应为 YYYY-MM，例如 2026-11") from None
+        return parse(text, what=option)
+    except PeriodError as exc:
+        raise CommandError(str(exc)) from None
 
 
 class Command(BaseCommand):
@@ -31,7 +33,8 @@ class Command(BaseCommand):
         parser.add_argument("--station", action="append", default=[], help="a station code (repeatable)")
 
     def handle(self, *args, first=None, last=None, station=(), **options):
-        from ecobrain.assessment.water import china_month, previous_month, recompute_water, water_stations
+        from ecobrain.assessment.periods import china_month, previous_month
+        from ecobrain.assessment.water import recompute_water, water_stations
 
         current = china_month(timezone.now())
         last_month = parse_month(last, "--to") if last else current
