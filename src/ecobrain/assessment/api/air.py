@@ -240,3 +240,12 @@ class AirQualityRankingViewSet(viewsets.ViewSet):
                 ],
             }
         )
+
+
+def register(router) -> None:
+    """The air quality endpoints on the /api/v1/ router."""
+    router.register("air-quality/hours", AirQualityHourViewSet, basename="air-quality-hour")
+    router.register("air-quality/days", AirQualityDayViewSet, basename="air-quality-day")
+    router.register("air-quality/periods", AirQualityPeriodViewSet, basename="air-quality-period")
+    router.register("air-quality/latest", AirQualityLatestViewSet, basename="air-quality-latest")
+    router.register("air-quality/rankings", AirQualityRankingViewSet, basename="air-quality-ranking")

@@ -1,0 +1,16 @@
+"""Periodic jobs of the assessment app (core/jobs.py)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ecobrain.core.jobs import periodic
+
+
+@periodic("assessment.water", every=600, description="断面月水质类别重算（GB 3838-2002）")
+def recompute_water_months(now: datetime) -> str:
+    """The water-section months touched by water observations received since the last run."""
+    from ecobrain.assessment.water import recompute_received
+
+    result = recompute_received(now)
+    return f"{result.rows} section-months written, {result.deleted} removed, {result.values} values read"
