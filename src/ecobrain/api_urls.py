@@ -3,6 +3,7 @@
 from rest_framework.routers import DefaultRouter
 
 from ecobrain.accounts.api.views import MeView
+from ecobrain.assessment.api.air import register as register_air
 from ecobrain.assessment.api.water import register as register_water
 from ecobrain.ingest.api import register as register_ingest
 from ecobrain.monitoring.api import register as register_monitoring
@@ -12,6 +13,7 @@ router = DefaultRouter()
 register_registry(router)
 register_monitoring(router)
 register_ingest(router)
+register_air(router)
 register_water(router)
 
 from django.urls import path  # noqa: E402
