@@ -18,11 +18,12 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from ecobrain.accounts.choices import SecurityEventKind
 from ecobrain.accounts.services import record_security_event
+from ecobrain.core import bulk
 from ecobrain.core.crypto import constant_time_equals, decrypt_text
 from ecobrain.ingest import commands
 from ecobrain.ingest.choices import CommandState
@@ -284,27 +285,28 @@ def _ingest_batch(frames: list[_Frame]) -> list[IngestResult]:
         outcomes[index] = stored
 
     archives = [
-        _archive_row(frame, stored, device_id)
+        _archive_values(frame, stored, device_id)
         for frame, stored, device_id in zip(frames, outcomes, device_ids, strict=True)
     ]
-    ArchivedPacket.objects.bulk_create(archives)
-    results = []
-    for frame, stored, device_id, archive in zip(frames, outcomes, device_ids, archives, strict=True):
-        if archive.pk is None:
-            raise DatabaseError("the bulk insert of the archive returned no ids")
-        results.append(
-            IngestResult(
-                stored.outcome,
-                archive.pk,
-                frame.packet,
-                stored.inserted,
-                stored.updated,
-                stored.skipped_codes,
-                archive.detail,
-                device_id,
-            )
+    # One raw multi-row INSERT … RETURNING id (not bulk_create: a model instance per frame, and on SQLite
+    # chunks of 90 rows for Django's 999-parameter assumption).
+    archive_ids = bulk.insert_returning_pks(ArchivedPacket, ARCHIVE_COLUMNS, archives, connection=connection)
+    detail_at = ARCHIVE_COLUMNS.index("detail")
+    return [
+        IngestResult(
+            stored.outcome,
+            archive_id,
+            frame.packet,
+            stored.inserted,
+            stored.updated,
+            stored.skipped_codes,
+            archive[detail_at],
+            device_id,
         )
-    return results
+        for frame, stored, device_id, archive, archive_id in zip(
+            frames, outcomes, device_ids, archives, archive_ids, strict=True
+        )
+    ]
 
 
 def _triage(packet: Packet, device_id: int | None, token: str, peer: str) -> StoredValues | None:
@@ -429,21 +431,27 @@ def _batch_series(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], int]:
     return found
 
 
-def _archive_row(frame: _Frame, stored: StoredValues, device_id: int | None) -> ArchivedPacket:
+# The archive columns the batch path writes, in the order of ``_archive_values``.
+ARCHIVE_COLUMNS = ("raw", "received_at", "peer", "mn", "cn", "qn", "device", "outcome", "detail", "values_stored")
+
+
+def _archive_values(frame: _Frame, stored: StoredValues, device_id: int | None) -> tuple:
+    """One archive row (``ARCHIVE_COLUMNS``): what ``ArchivedPacket(...)`` would hold, as a plain tuple."""
     packet = frame.packet
     if packet is None:
-        return _undecodable_row(frame.raw, stored.detail, peer=frame.peer, received_at=frame.received_at)
-    return ArchivedPacket(
-        raw=frame.raw,
-        received_at=frame.received_at,
-        peer=frame.peer,
-        mn=packet.mn[:64],
-        cn=packet.cn,
-        qn=(packet.qn or "")[:20],
-        device_id=device_id,
-        outcome=stored.outcome,
-        detail=stored.detail,
-        values_stored=stored.inserted + stored.updated,
+        row = _undecodable_row(frame.raw, stored.detail, peer=frame.peer, received_at=frame.received_at)
+        return tuple(getattr(row, ArchivedPacket._meta.get_field(name).attname) for name in ARCHIVE_COLUMNS)
+    return (
+        frame.raw,
+        frame.received_at,
+        frame.peer,
+        packet.mn[:64],
+        packet.cn,
+        (packet.qn or "")[:20],
+        device_id,
+        str(stored.outcome),
+        stored.detail,
+        stored.inserted + stored.updated,
     )
 
 
