@@ -82,6 +82,9 @@ class DeviceTraffic:
     edition: str = ""
     connected_at: datetime | None = None  # a new connection authenticated as this device in this batch
     data_times: dict[str, list[datetime]] = field(default_factory=dict)  # CN → DataTime of each data packet
+    # Traffic of several batches merged (merge_traffic): the last_seen_at of the first of them that saw the
+    # device, which is when an offline device came back online.
+    first_batch_seen_at: datetime | None = None
 
     def add_result(self, result, *, peer: str, received_at: datetime) -> None:
         """Count one ingest result of this device (authenticated or not; see ``ingest.services.IngestResult``)."""
@@ -104,6 +107,33 @@ class DeviceTraffic:
             self.last_data_at = max(self.last_data_at or received_at, received_at)
             if packet.data_time is not None:
                 self.data_times.setdefault(packet.cn, []).append(packet.data_time)
+
+
+def merge_traffic(into: dict[int, DeviceTraffic], later: Mapping[int, DeviceTraffic]) -> None:
+    """Add a later batch's traffic to traffic not yet written (the gateway writes sessions every so often, not
+    after every batch): counts add up, times take the latest, peer/ST/edition and a new connection the later's."""
+    for device_id, new in later.items():
+        old = into.get(device_id)
+        if old is None:
+            into[device_id] = new
+            continue
+        old.packets += new.packets
+        old.data_packets += new.data_packets
+        old.errors += new.errors
+        old.auth_failures += new.auth_failures
+        if new.last_seen_at is not None:
+            old.first_batch_seen_at = old.first_batch_seen_at or old.last_seen_at or new.last_seen_at
+            old.last_seen_at = max(old.last_seen_at or new.last_seen_at, new.last_seen_at)
+            old.peer, old.st, old.edition = new.peer, new.st, new.edition
+        if new.last_data_at is not None:
+            old.last_data_at = max(old.last_data_at or new.last_data_at, new.last_data_at)
+        if new.connected_at is not None:
+            old.connected_at = new.connected_at
+        for cn, times in new.data_times.items():
+            # Batch by batch, learn_spacing skips a DataTime not after the last one it saw: so do the merged.
+            known = old.data_times.setdefault(cn, [])
+            newest = max(known, default=None)
+            known.extend(t for t in times if newest is None or t > newest)
 
 
 def collect_traffic(entries: Iterable[tuple[object, str, datetime, int | None]]) -> dict[int, DeviceTraffic]:
@@ -151,7 +181,7 @@ def record_traffic(
                     DeviceStatusChange(
                         device_id=device_id,
                         online=True,
-                        at=batch.last_seen_at,
+                        at=batch.first_batch_seen_at or batch.last_seen_at,
                         last_seen_at=seen_before,
                         peer=session.peer,
                         gateway=session.gateway,
