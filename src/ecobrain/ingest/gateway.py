@@ -34,7 +34,7 @@ from ecobrain.ingest import services, sessions
 from ecobrain.ingest.dispatch import CommandDispatcher
 from ecobrain.ingest.framing import FrameBuffer
 from ecobrain.monitoring.choices import PacketOutcome
-from ecobrain.standards.hj212 import MAX_DATA_LENGTH, Packet, encode
+from ecobrain.standards.hj212 import MAX_DATA_LENGTH, Packet, build_frame
 
 logger = logging.getLogger(__name__)
 
@@ -45,10 +45,13 @@ DATA_CNS = frozenset(services.RESOLUTION_BY_CN)
 
 def ack_frame(packet: Packet, *, cn: str = "9014") -> bytes:
     """The 9014 data ack (or 9013 notify ack; standards.md §1.3, §1.6): the upload's QN, ST=91, its PW and MN,
-    reply Flag, empty CP."""
+    reply Flag, empty CP.
+
+    The frame ``encode`` gives for ``Packet(version, qn, st="91", cn, pw, mn, flag)`` (a test checks that they
+    agree), its data segment written directly: one ack per packet, built without a Packet in between."""
     version_bits = (packet.flag or 0) & ~0b11  # same edition, no ack asked, not split (2017: Flag=4)
-    reply = Packet(version=packet.version, qn=packet.qn, st="91", cn=cn, pw=packet.pw, mn=packet.mn, flag=version_bits)
-    return encode(reply)
+    qn = "" if packet.qn is None else f"QN={packet.qn};"
+    return build_frame(f"{qn}ST=91;CN={cn};PW={packet.pw};MN={packet.mn};Flag={version_bits};CP=&&&&")
 
 
 @dataclass
@@ -316,10 +319,13 @@ class BatchWriter:
             return
         self.batches += 1
         self.packets += len(batch)
+        # The batch's acks, per connection in packet order, handed to the event loop in one call: one wake-up of
+        # the loop and one socket write per connection, not per packet.
+        acks: dict[Connection, list[bytes]] = {}
         for work, result in zip(batch, results, strict=True):
             if result.outcome == PacketOutcome.ACCEPTED and result.packet.cn in NOTIFY_CNS:
                 if result.packet.ack_required:  # a notification (1013) asking for its 9013 notify ack (§1.6)
-                    self.send(work.connection, ack_frame(result.packet, cn="9013"))
+                    acks.setdefault(work.connection, []).append(ack_frame(result.packet, cn="9013"))
                 continue
             if result.ack_due:
                 try:
@@ -328,7 +334,9 @@ class BatchWriter:
                     logger.exception("cannot build the 9014 ack for a packet from %s", work.peer)
                     continue
                 # One ack per packet; a reassembled split message: one per part that asked (docs/hj212.md).
-                self.loop.call_soon_threadsafe(work.connection.send, ack * result.acks_due)
+                acks.setdefault(work.connection, []).append(ack * result.acks_due)
+        if acks:
+            self.loop.call_soon_threadsafe(_send_acks, acks)
         refused = self._count_auth_failures(batch, results)
         self._guard(self._after_commit, batch, results)
         if self.dispatcher.in_flight or any(r.packet is not None and r.packet.cn not in DATA_CNS for r in results):
@@ -428,7 +436,9 @@ class Connection:
                 if partial_since is not None:
                     timeout = min(timeout, max(0.0, partial_since + gw.frame_timeout - time.monotonic()))
                 try:
-                    data = await asyncio.wait_for(self.reader.read(65536), timeout)
+                    # asyncio.timeout, not wait_for: wait_for wraps every read in a new Task (3.11)
+                    async with asyncio.timeout(timeout):
+                        data = await self.reader.read(65536)
                 except TimeoutError:
                     reason = "slow frame" if partial_since is not None else "idle"
                     logger.info("HJ 212 connection %s closed: %s timeout", self.peer, reason)
@@ -589,6 +599,12 @@ def _no_autocheckpoint(done):
     if raw is not done:
         raw.execute("PRAGMA wal_autocheckpoint=0")
     return raw
+
+
+def _send_acks(acks: dict[Connection, list[bytes]]) -> None:
+    """In the event loop: write each connection's acks of a batch at once."""
+    for connection, frames in acks.items():
+        connection.send(b"".join(frames))
 
 
 def _check_connections() -> None:

@@ -220,6 +220,7 @@ def _upsert(cursor, model, rows: Sequence[tuple]) -> list[int]:
     adapt_start = model._meta.get_field("period_start").get_db_prep_save
     adapt_json = ops.adapt_json_value
     encoder = model._meta.get_field("stats").encoder
+    no_stats = adapt_json({}, encoder)  # most values have no other statistics
     received_at = model._meta.get_field("received_at").get_db_prep_save(rows[0][-1], db)  # one per call
     starts: dict = {}  # a batch has few distinct period starts: adapt each once
     params: list = []
@@ -228,7 +229,8 @@ def _upsert(cursor, model, rows: Sequence[tuple]) -> list[int]:
         start = starts.get(period_start)
         if start is None:
             start = starts[period_start] = adapt_start(period_start, db)
-        extend((series_id, start, value, text, adapt_json(stats, encoder), flag, qc, revision, received_at))
+        stats = adapt_json(stats, encoder) if stats else no_stats
+        extend((series_id, start, value, text, stats, flag, qc, revision, received_at))
     cursor.execute(_values_sql(model, db.vendor, len(rows)), params)
     return cursor.fetchall()
 
