@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -25,8 +26,11 @@ from ecobrain.monitoring.qc import WINDOW_FLAGS, forget_series, point_flags, ser
 # Rows per INSERT: 9 parameters a row keeps a batch far under SQLite's 32,766 and PostgreSQL's 65,535.
 BATCH_SIZE = 2000
 # On PostgreSQL a call with at least this many rows streams them with COPY into a temporary staging table and
-# upserts from there (ARCHITECTURE.md decision 3), in chunks of COPY_CHUNK rows.
-COPY_THRESHOLD = 2000
+# upserts from there (ARCHITECTURE.md decision 3), in chunks of COPY_CHUNK rows. Low: psycopg binds the
+# parameters of ``INSERT … VALUES`` on the client, parsing the statement for its placeholders (not cached for
+# long statements), which cost the gateway's writer about 8 µs per value against 1 µs for a COPY row; below it
+# the VALUES path's single round trip wins.
+COPY_THRESHOLD = 100
 COPY_CHUNK = 50_000
 _STAGE = "ecobrain_observation_stage"
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)$")
@@ -196,10 +200,10 @@ def _on_conflict(model) -> str:
         f"THEN ({table}.{qc} & {WINDOW_FLAGS}) | excluded.{qc} ELSE excluded.{qc} END"
     )
     assignments.append(f"{revision} = {table}.{revision} + 1")
-    # SQLite: the period start as its stored text (an expression has no declared type, so the driver does not run
-    # Django's slower datetime converter on it; _aware_utc parses it).
-    start = quote("period_start")
-    start = f"CAST({start} AS TEXT)" if connection.vendor == "sqlite" else start
+    # The period start as text, parsed once per distinct value by _aware_utc (SQLite: its stored text, an
+    # expression without declared type, so the driver does not run Django's datetime converter on each row;
+    # PostgreSQL: psycopg would parse every row's timestamptz in Python).
+    start = f"CAST({quote('period_start')} AS TEXT)"
     return (
         f"ON CONFLICT ({quote('series_id')}, {quote('period_start')}) DO UPDATE SET {', '.join(assignments)} "
         f"RETURNING {quote('series_id')}, {start}, {revision}"
@@ -252,20 +256,25 @@ def _values_sql(model, vendor: str, count: int) -> str:
 def _copy_upsert(cursor, model, rows: Sequence[tuple]) -> list[int]:
     """PostgreSQL: COPY ``rows`` into a session-local staging table, then the same ON CONFLICT upsert from it.
 
-    The staging table is created once per connection (``ON COMMIT DELETE ROWS``) and emptied after each use, so
-    several calls in one transaction do not see each other's rows.
+    The staging table is created once per connection (``ON COMMIT DELETE ROWS``; remembered only once the
+    transaction that created it commits) and emptied after each use, so several calls in one transaction do not
+    see each other's rows.
     """
     meta = model._meta
     quote = connection.ops.quote_name
     fields = [meta.get_field(name) for name in _FIELD_NAMES]
     columns = ", ".join(quote(f.column) for f in fields)
-    definition = ", ".join(f"{quote(f.column)} {f.db_type(connection)}" for f in fields)
-    cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGE} ({definition}) ON COMMIT DELETE ROWS")
-    stats_at = _FIELD_NAMES.index("stats")
+    raw = connection.connection
+    if raw not in _staged:
+        definition = ", ".join(f"{quote(f.column)} {f.db_type(connection)}" for f in fields)
+        cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGE} ({definition}) ON COMMIT DELETE ROWS")
+        transaction.on_commit(functools.partial(_staged.add, raw))
+    dumps = json.dumps
     with cursor.cursor.copy(f"COPY {_STAGE} ({columns}) FROM STDIN") as copy:
-        for values in rows:
-            # jsonb takes the JSON text; the other values are adapted by psycopg as in the VALUES path.
-            copy.write_row([json.dumps(v) if i == stats_at else v for i, v in enumerate(values)])
+        write_row = copy.write_row
+        # jsonb takes the JSON text; the other values are adapted by psycopg as in the VALUES path.
+        for series_id, start, value, text, stats, flag, qc, revision, received_at in rows:
+            write_row((series_id, start, value, text, dumps(stats) if stats else "{}", flag, qc, revision, received_at))
     cursor.execute(
         f"INSERT INTO {quote(meta.db_table)} ({columns}) SELECT {columns} FROM {_STAGE} "  # noqa: S608
         f"ORDER BY {quote('series_id')}, {quote('period_start')} " + _on_conflict(model)
@@ -273,6 +282,10 @@ def _copy_upsert(cursor, model, rows: Sequence[tuple]) -> list[int]:
     revisions = cursor.fetchall()
     cursor.execute(f"TRUNCATE {_STAGE}")
     return revisions
+
+
+# The driver connections (PostgreSQL) whose session has the COPY staging table.
+_staged: weakref.WeakSet = weakref.WeakSet()
 
 
 def ensure_series(device_id: int, factor_ids: Iterable[int]) -> dict[int, int]:
