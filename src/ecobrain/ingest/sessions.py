@@ -196,26 +196,12 @@ def record_traffic(
 
 
 def _update_sessions(rows: list[DeviceSession]) -> None:
-    """One prepared ``UPDATE … WHERE id = %s`` run for every session (``executemany``): one statement to the
-    database driver. Django's ``bulk_update`` builds a CASE per field per row, which costs far more CPU in
-    the writer thread than the database spends on the update; the parameters are adapted per column
-    (``core.bulk``), not through each field per value."""
+    """Every session's traffic fields in one statement to the driver (``core.bulk.update_by_pk``: one prepared
+    ``UPDATE`` run per row on SQLite, one ``UPDATE … FROM unnest`` on PostgreSQL). Django's ``bulk_update`` builds
+    a CASE per field per row, which costs far more CPU in the writer thread than the database spends on it."""
     connection = connections[DeviceSession.objects.db]
-    quote = connection.ops.quote_name
-    fields = [DeviceSession._meta.get_field(name) for name in _TRAFFIC_FIELDS]
-    pk = DeviceSession._meta.pk
-    assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
-    table = quote(DeviceSession._meta.db_table)
-    sql = f"UPDATE {table} SET {assignments} WHERE {quote(pk.column)} = %s"  # noqa: S608 - names from the model
-    adapters = bulk.adapters(DeviceSession, _TRAFFIC_FIELDS, connection)
-    values_of = operator.attrgetter(*(field.attname for field in fields))
-    params = [
-        [value if adapt is None else adapt(value) for adapt, value in zip(adapters, values_of(row), strict=True)]
-        + [row.pk]
-        for row in rows
-    ]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
+    values_of = operator.attrgetter(*(DeviceSession._meta.get_field(name).attname for name in _TRAFFIC_FIELDS), "pk")
+    bulk.update_by_pk(DeviceSession, _TRAFFIC_FIELDS, [values_of(row) for row in rows], connection=connection)
 
 
 def apply_traffic(session: DeviceSession, batch: DeviceTraffic, *, gateway: str, now: datetime) -> None:
