@@ -28,8 +28,8 @@ BATCH_SIZE = 2000
 # On PostgreSQL a call with at least this many rows streams them with COPY into a temporary staging table and
 # upserts from there (ARCHITECTURE.md decision 3), in chunks of COPY_CHUNK rows. Low: psycopg binds the
 # parameters of ``INSERT … VALUES`` on the client, parsing the statement for its placeholders (not cached for
-# long statements), which cost the gateway's writer about 8 µs per value against 1 µs for a COPY row; below it
-# the VALUES path's single round trip wins.
+# long statements): for 450 rows, about 50 µs of client CPU per row against 12 µs with COPY (measured on the
+# busy development container); below it the VALUES path's single round trip wins.
 COPY_THRESHOLD = 100
 COPY_CHUNK = 50_000
 _STAGE = "ecobrain_observation_stage"
