@@ -17,11 +17,11 @@ import pytest
 from django.db import IntegrityError, OperationalError
 
 from ecobrain.ingest import services
-from ecobrain.ingest.gateway import FrameBuffer, Gateway
+from ecobrain.ingest.gateway import FrameBuffer, Gateway, ack_frame
 from ecobrain.ingest.services import FAILED, ingest_packets
 from ecobrain.monitoring.choices import PacketOutcome
 from ecobrain.monitoring.models import ArchivedPacket, HourObservation
-from ecobrain.standards.hj212 import decode, encode, packet_from_json
+from ecobrain.standards.hj212 import Packet, decode, encode, packet_from_json
 from tests import factories
 
 MN = "MN610402000000000077"
@@ -216,3 +216,31 @@ def test_one_failing_packet_does_not_abort_the_batch(monkeypatch, device):
     assert not results[0].ack_due and results[1].ack_due
     assert HourObservation.objects.count() == 2
     assert ArchivedPacket.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        {"qn": "20260301100000000", "st": "31", "cn": "2061", "pw": PW, "mn": MN, "flag": 5},  # 2017, A=1
+        {"qn": "20260301100000001", "st": "22", "cn": "2011", "pw": "pw2", "mn": MN, "flag": 7, "pnum": 2, "pno": 1},
+        {"qn": "20260301100000002", "st": "21", "cn": "2051", "pw": PW, "mn": "M N", "flag": 9},  # 2025
+        {"st": "32", "cn": "2061", "pw": PW, "mn": MN},  # 2005: no QN, no Flag
+    ],
+)
+def test_ack_frame_is_the_encoded_reply(document):
+    """The 9014/9013 reply built directly is the frame ``encode`` gives for the reply packet (standards.md §1.3:
+    the upload's QN, ST=91, its PW and MN, the version bits of its Flag, an empty CP)."""
+    cp = {"DataTime": "20260301090000", "a21026-Avg": "1"}
+    packet = packet_from_json({**document, "cp": cp})
+    for cn in ("9014", "9013"):
+        reply = Packet(
+            version=packet.version,
+            qn=packet.qn,
+            st="91",
+            cn=cn,
+            pw=packet.pw,
+            mn=packet.mn,
+            flag=(packet.flag or 0) & ~3,
+        )
+        assert ack_frame(packet, cn=cn) == encode(reply)
+        assert decode(ack_frame(packet, cn=cn)).qn == packet.qn

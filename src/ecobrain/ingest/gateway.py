@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import queue
 import threading
@@ -33,20 +34,24 @@ from ecobrain.ingest import services, sessions
 from ecobrain.ingest.dispatch import CommandDispatcher
 from ecobrain.ingest.framing import FrameBuffer
 from ecobrain.monitoring.choices import PacketOutcome
-from ecobrain.standards.hj212 import MAX_DATA_LENGTH, Packet, encode
+from ecobrain.standards.hj212 import MAX_DATA_LENGTH, Packet, build_frame
 
 logger = logging.getLogger(__name__)
 
 AUTH_OUTCOMES = frozenset({PacketOutcome.UNKNOWN_MN, PacketOutcome.AUTH_FAILED})
 NOTIFY_CNS = frozenset({"1013"})  # device notifications the gateway acknowledges with 9013 when A=1
+DATA_CNS = frozenset(services.RESOLUTION_BY_CN)
 
 
 def ack_frame(packet: Packet, *, cn: str = "9014") -> bytes:
     """The 9014 data ack (or 9013 notify ack; standards.md §1.3, §1.6): the upload's QN, ST=91, its PW and MN,
-    reply Flag, empty CP."""
+    reply Flag, empty CP.
+
+    The frame ``encode`` gives for ``Packet(version, qn, st="91", cn, pw, mn, flag)`` (a test checks that they
+    agree), its data segment written directly: one ack per packet, built without a Packet in between."""
     version_bits = (packet.flag or 0) & ~0b11  # same edition, no ack asked, not split (2017: Flag=4)
-    reply = Packet(version=packet.version, qn=packet.qn, st="91", cn=cn, pw=packet.pw, mn=packet.mn, flag=version_bits)
-    return encode(reply)
+    qn = "" if packet.qn is None else f"QN={packet.qn};"
+    return build_frame(f"{qn}ST=91;CN={cn};PW={packet.pw};MN={packet.mn};Flag={version_bits};CP=&&&&")
 
 
 @dataclass
@@ -74,8 +79,9 @@ class _Closed:
 
 
 class BatchWriter:
-    """The one writer thread: group commit of everything queued, then acks handed back to the event loop,
-    then the batch's session bookkeeping (a few bulk statements, see :mod:`ecobrain.ingest.sessions`)."""
+    """The one writer thread: group commit of everything queued, then acks handed back to the event loop; the
+    session bookkeeping of the batches follows every ``session_interval`` seconds (a few bulk statements, see
+    :mod:`ecobrain.ingest.sessions` and :meth:`_flush_sessions`)."""
 
     def __init__(
         self,
@@ -90,6 +96,7 @@ class BatchWriter:
         gateway_id: str = "",
         max_auth_failures: int | None = None,
         command_poll: float = 1.0,
+        session_interval: float = 0.5,
     ) -> None:
         self.loop = loop
         self.batch_max = batch_max
@@ -117,6 +124,11 @@ class BatchWriter:
         # Split messages being reassembled, across connections (a logger may reconnect between parts).
         self.split = services.SplitMessages()
         self.dispatcher = CommandDispatcher(self, poll=command_poll)
+        # Session bookkeeping of committed batches not yet written (device id → traffic), and when it is due: it
+        # is written every ``session_interval`` seconds, not after every batch (see _flush_sessions).
+        self.session_interval = session_interval
+        self._traffic: dict[int, sessions.DeviceTraffic] = {}
+        self._traffic_due: float | None = None
 
     def start(self) -> None:
         self._thread.start()
@@ -175,9 +187,11 @@ class BatchWriter:
             stopping = False
             while not stopping:
                 try:
-                    first = self._queue.get(timeout=self.dispatcher.seconds_to_poll())
+                    first = self._queue.get(timeout=self._seconds_to_wait())
                 except queue.Empty:
-                    self._guard(self.dispatcher.poll)
+                    self._flush_sessions_if_due()
+                    if self.dispatcher.seconds_to_poll() == 0:
+                        self._poll_commands()
                     continue
                 if first is None:
                     break
@@ -204,18 +218,52 @@ class BatchWriter:
                         with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits any more
                             self.loop.call_soon_threadsafe(self._written, len(batch), nbytes)
                 closed = [item for item in items if isinstance(item, _Closed)]
+                calls = [item for item in items if isinstance(item, _Call)]
+                if closed or calls:  # a closed connection's sessions, and a caller, see every batch before it
+                    self._flush_sessions()
                 if closed:
                     self._guard(self._connections_closed, closed)
-                for call in (item for item in items if isinstance(item, _Call)):
+                for call in calls:
                     self._run_call(call)
+                self._flush_sessions_if_due()
                 if self.dispatcher.seconds_to_poll() == 0:
-                    self._guard(self.dispatcher.poll)
+                    self._poll_commands()
             # Stopping: every connection goes with the gateway.
+            self._flush_sessions()
             self._guard(self._connections_closed, [_Closed(c, timezone.now()) for c in self._open_connections()])
         finally:
             if self.checkpointer is not None:
                 self.checkpointer.stop()
             connections.close_all()
+
+    def _seconds_to_wait(self) -> float:
+        """How long the idle writer may wait for frames: until the next command poll or the sessions are due."""
+        wait = self.dispatcher.seconds_to_poll()
+        if self._traffic_due is not None:
+            wait = min(wait, max(0.0, self._traffic_due - time.monotonic()))
+        return wait
+
+    def _poll_commands(self) -> None:
+        self._flush_sessions()  # commands are encoded for the edition (and ST) the session holds
+        self._guard(self.dispatcher.poll)
+
+    def _flush_sessions_if_due(self) -> None:
+        if self._traffic_due is not None and time.monotonic() >= self._traffic_due:
+            self._flush_sessions()
+
+    def _flush_sessions(self) -> None:
+        """Write the pending session bookkeeping (one select and one update for all its devices).
+
+        Sessions are written at most every ``session_interval`` seconds, with the traffic of every batch committed
+        since merged per device (``sessions.merge_traffic``): under load a device sends in many batches a second,
+        and writing its session after each batch cost a select, an update and a commit each time. It is written
+        before anything that reads sessions (a ``call``, command polling and replies, closed connections) and
+        when the gateway stops, so only the ``last_seen_at`` others read may lag by up to the interval."""
+        if not self._traffic:
+            self._traffic_due = None
+            return
+        traffic, self._traffic, self._traffic_due = self._traffic, {}, None
+        self._guard(functools.partial(sessions.record_traffic, gateway=self.gateway_id), traffic)
 
     def _start_checkpointer(self) -> None:
         """SQLite on a file: checkpoint the WAL in a thread of its own (:class:`WalCheckpointer`)."""
@@ -271,10 +319,13 @@ class BatchWriter:
             return
         self.batches += 1
         self.packets += len(batch)
+        # The batch's acks, per connection in packet order, handed to the event loop in one call: one wake-up of
+        # the loop and one socket write per connection, not per packet.
+        acks: dict[Connection, list[bytes]] = {}
         for work, result in zip(batch, results, strict=True):
             if result.outcome == PacketOutcome.ACCEPTED and result.packet.cn in NOTIFY_CNS:
                 if result.packet.ack_required:  # a notification (1013) asking for its 9013 notify ack (§1.6)
-                    self.send(work.connection, ack_frame(result.packet, cn="9013"))
+                    acks.setdefault(work.connection, []).append(ack_frame(result.packet, cn="9013"))
                 continue
             if result.ack_due:
                 try:
@@ -283,9 +334,13 @@ class BatchWriter:
                     logger.exception("cannot build the 9014 ack for a packet from %s", work.peer)
                     continue
                 # One ack per packet; a reassembled split message: one per part that asked (docs/hj212.md).
-                self.loop.call_soon_threadsafe(work.connection.send, ack * result.acks_due)
+                acks.setdefault(work.connection, []).append(ack * result.acks_due)
+        if acks:
+            self.loop.call_soon_threadsafe(_send_acks, acks)
         refused = self._count_auth_failures(batch, results)
         self._guard(self._after_commit, batch, results)
+        if self.dispatcher.in_flight or any(r.packet is not None and r.packet.cn not in DATA_CNS for r in results):
+            self._flush_sessions()  # replies to commands may set a session's interval: after the traffic before
         self._guard(self.dispatcher.handle, results)
         if refused:
             self._guard(self._record_refused, refused)
@@ -324,7 +379,7 @@ class BatchWriter:
             )
 
     def _after_commit(self, batch: list[_Work], results: list) -> None:
-        """Connections learn their devices; sessions take the batch's traffic (a few bulk statements)."""
+        """Connections learn their devices; the batch's traffic joins the sessions' pending bookkeeping."""
         entries = []
         new_links: dict[int, datetime] = {}
         for work, result in zip(batch, results, strict=True):
@@ -344,7 +399,9 @@ class BatchWriter:
         for device_id, at in new_links.items():
             if device_id in traffic:
                 traffic[device_id].connected_at = at
-        sessions.record_traffic(traffic, gateway=self.gateway_id)
+        sessions.merge_traffic(self._traffic, traffic)
+        if self._traffic and self._traffic_due is None:
+            self._traffic_due = time.monotonic() + self.session_interval
 
 
 class Connection:
@@ -379,7 +436,9 @@ class Connection:
                 if partial_since is not None:
                     timeout = min(timeout, max(0.0, partial_since + gw.frame_timeout - time.monotonic()))
                 try:
-                    data = await asyncio.wait_for(self.reader.read(65536), timeout)
+                    # asyncio.timeout, not wait_for: wait_for wraps every read in a new Task (3.11)
+                    async with asyncio.timeout(timeout):
+                        data = await self.reader.read(65536)
                 except TimeoutError:
                     reason = "slow frame" if partial_since is not None else "idle"
                     logger.info("HJ 212 connection %s closed: %s timeout", self.peer, reason)
@@ -424,8 +483,10 @@ class Gateway:
         instance_id: str = "",
         max_auth_failures: int | None = None,
         command_poll: float = 1.0,
+        session_interval: float = 0.5,
     ) -> None:
         self.max_auth_failures = max_auth_failures
+        self.session_interval = session_interval
         self.command_poll = command_poll
         self.host = host
         self.instance_id = instance_id or sessions.gateway_instance_id()
@@ -456,6 +517,7 @@ class Gateway:
             gateway_id=self.instance_id,
             max_auth_failures=self.max_auth_failures,
             command_poll=self.command_poll,
+            session_interval=self.session_interval,
         )
         self.writer.start()
         try:
@@ -537,6 +599,12 @@ def _no_autocheckpoint(done):
     if raw is not done:
         raw.execute("PRAGMA wal_autocheckpoint=0")
     return raw
+
+
+def _send_acks(acks: dict[Connection, list[bytes]]) -> None:
+    """In the event loop: write each connection's acks of a batch at once."""
+    for connection, frames in acks.items():
+        connection.send(b"".join(frames))
 
 
 def _check_connections() -> None:

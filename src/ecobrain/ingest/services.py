@@ -18,11 +18,12 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from ecobrain.accounts.choices import SecurityEventKind
 from ecobrain.accounts.services import record_security_event
+from ecobrain.core import bulk
 from ecobrain.core.crypto import constant_time_equals, decrypt_text
 from ecobrain.ingest import commands
 from ecobrain.ingest.choices import CommandState
@@ -240,14 +241,16 @@ def _segments(frames: list[_Frame], split: SplitMessages | None):
         yield True, run
 
 
-@dataclass
+@dataclass(slots=True)
 class _Pending:
-    """A data packet of the batch whose rows are being upserted: its keys, in which round, and what it skipped."""
+    """A data packet of the batch whose rows are being upserted: its series and period (its keys), in which
+    round, and what it skipped."""
 
     index: int
     resolution: str
     round: int
-    keys: list[tuple[int, datetime]]
+    series_ids: list[int]
+    period_start: datetime
     skipped: list[str]
 
 
@@ -284,27 +287,28 @@ def _ingest_batch(frames: list[_Frame]) -> list[IngestResult]:
         outcomes[index] = stored
 
     archives = [
-        _archive_row(frame, stored, device_id)
+        _archive_values(frame, stored, device_id)
         for frame, stored, device_id in zip(frames, outcomes, device_ids, strict=True)
     ]
-    ArchivedPacket.objects.bulk_create(archives)
-    results = []
-    for frame, stored, device_id, archive in zip(frames, outcomes, device_ids, archives, strict=True):
-        if archive.pk is None:
-            raise DatabaseError("the bulk insert of the archive returned no ids")
-        results.append(
-            IngestResult(
-                stored.outcome,
-                archive.pk,
-                frame.packet,
-                stored.inserted,
-                stored.updated,
-                stored.skipped_codes,
-                archive.detail,
-                device_id,
-            )
+    # One raw multi-row INSERT … RETURNING id (not bulk_create: a model instance per frame, and on SQLite
+    # chunks of 90 rows for Django's 999-parameter assumption).
+    archive_ids = bulk.insert_returning_pks(ArchivedPacket, ARCHIVE_COLUMNS, archives, connection=connection)
+    detail_at = ARCHIVE_COLUMNS.index("detail")
+    return [
+        IngestResult(
+            stored.outcome,
+            archive_id,
+            frame.packet,
+            stored.inserted,
+            stored.updated,
+            stored.skipped_codes,
+            archive[detail_at],
+            device_id,
         )
-    return results
+        for frame, stored, device_id, archive, archive_id in zip(
+            frames, outcomes, device_ids, archives, archive_ids, strict=True
+        )
+    ]
 
 
 def _triage(packet: Packet, device_id: int | None, token: str, peer: str) -> StoredValues | None:
@@ -333,55 +337,66 @@ def _triage(packet: Packet, device_id: int | None, token: str, peer: str) -> Sto
 
 
 def _store_batch(frames: list[_Frame], data: list[tuple[int, Packet, int, str, datetime]]) -> dict[int, StoredValues]:
-    """Upsert the values of the batch's data packets: one statement per resolution and round; index → outcome."""
+    """Upsert the values of the batch's data packets: one statement per resolution and round; index → outcome.
+
+    This is the gateway's hot path (bench/README.md, "Where the time goes"): one pass over each packet's values,
+    no work per value that can be done per packet or per batch.
+    """
     if not data:
         return {}
     codes = {code for _, packet, *_ in data for code in packet.factors}
     factors = dict(MonitoringFactor.objects.filter(code__in=codes).values_list("code", "pk"))
     series = _batch_series({(device_id, factors[c]) for _, p, device_id, *_ in data for c in p.factors if c in factors})
     rounds: list[dict[str, list[ObservationRow]]] = []
-    last_round: dict[tuple[str, int, datetime], int] = {}
+    # A device's packet for a period already in a round (a re-send within the batch) goes in a later round, so
+    # it updates the rows the earlier one wrote, as it would one by one. (Series belong to one device, so two
+    # packets can only share a key when they share device, resolution and period start.)
+    last_round: dict[tuple[int, str, datetime], int] = {}
     received: dict[tuple[int, str], datetime] = {}
     pending: list[_Pending] = []
     for index, packet, device_id, resolution, period_start in data:
         main = MAIN_SUFFIX.get(resolution, "Avg")
-        rows = [
-            ObservationRow(
-                series_id=series[(device_id, factor_id)],
-                period_start=period_start,
-                value_text=values.get(main, ""),
-                stats={suffix: text for suffix, text in values.items() if suffix not in (main, "Flag")},
-                device_flag=values.get("Flag", ""),
+        rows: list[ObservationRow] = []
+        skipped: list[str] = []
+        for code, values in packet.factors.items():
+            factor_id = factors.get(code)
+            if factor_id is None:
+                skipped.append(code)
+                continue
+            rows.append(
+                ObservationRow(
+                    series[(device_id, factor_id)],
+                    period_start,
+                    values.get(main, ""),
+                    {suffix: text for suffix, text in values.items() if suffix != main and suffix != "Flag"},
+                    values.get("Flag", ""),
+                )
             )
-            for code, values in packet.factors.items()
-            if (factor_id := factors.get(code)) is not None
-        ]
-        # A key already upserted by an earlier packet of this batch: this packet goes in a later round.
-        number = max((last_round.get((resolution, row.series_id, period_start), -1) for row in rows), default=-1) + 1
-        for row in rows:
-            last_round[(resolution, row.series_id, period_start)] = number
+        period = (device_id, resolution, period_start)
+        number = last_round[period] = last_round.get(period, -1) + 1
         if number == len(rounds):
             rounds.append({})
         rounds[number].setdefault(resolution, []).extend(rows)
         at = received.get((number, resolution))
         received[(number, resolution)] = max(at, frames[index].received_at) if at else frames[index].received_at
-        keys = [(row.series_id, period_start) for row in rows]
-        pending.append(_Pending(index, resolution, number, keys, sorted(set(packet.factors) - factors.keys())))
+        pending.append(_Pending(index, resolution, number, [row.series_id for row in rows], period_start, skipped))
     revisions = {
         (number, resolution): store_observation_revisions(
             rows, resolution=resolution, received_at=received[(number, resolution)]
         )
         for number, by_resolution in enumerate(rounds)
         for resolution, rows in by_resolution.items()
+        if rows
     }
     stored = {}
     for item in pending:
-        found = revisions[(item.round, item.resolution)]
-        inserted = sum(1 for key in item.keys if found[key] == 1)
-        updated = len(item.keys) - inserted
+        found = revisions.get((item.round, item.resolution), {})
+        inserted = sum(1 for series_id in item.series_ids if found[(series_id, item.period_start)] == 1)
+        updated = len(item.series_ids) - inserted
         outcome = PacketOutcome.DUPLICATE if updated and not inserted else PacketOutcome.STORED
-        detail = f"unknown factor codes not stored: {', '.join(item.skipped)}" if item.skipped else ""
-        stored[item.index] = StoredValues(outcome, detail, inserted, updated, tuple(item.skipped))
+        skipped = sorted(item.skipped)
+        detail = f"unknown factor codes not stored: {', '.join(skipped)}" if skipped else ""
+        stored[item.index] = StoredValues(outcome, detail, inserted, updated, tuple(skipped))
     return stored
 
 
@@ -429,21 +444,27 @@ def _batch_series(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], int]:
     return found
 
 
-def _archive_row(frame: _Frame, stored: StoredValues, device_id: int | None) -> ArchivedPacket:
+# The archive columns the batch path writes, in the order of ``_archive_values``.
+ARCHIVE_COLUMNS = ("raw", "received_at", "peer", "mn", "cn", "qn", "device", "outcome", "detail", "values_stored")
+
+
+def _archive_values(frame: _Frame, stored: StoredValues, device_id: int | None) -> tuple:
+    """One archive row (``ARCHIVE_COLUMNS``): what ``ArchivedPacket(...)`` would hold, as a plain tuple."""
     packet = frame.packet
     if packet is None:
-        return _undecodable_row(frame.raw, stored.detail, peer=frame.peer, received_at=frame.received_at)
-    return ArchivedPacket(
-        raw=frame.raw,
-        received_at=frame.received_at,
-        peer=frame.peer,
-        mn=packet.mn[:64],
-        cn=packet.cn,
-        qn=(packet.qn or "")[:20],
-        device_id=device_id,
-        outcome=stored.outcome,
-        detail=stored.detail,
-        values_stored=stored.inserted + stored.updated,
+        row = _undecodable_row(frame.raw, stored.detail, peer=frame.peer, received_at=frame.received_at)
+        return tuple(getattr(row, ArchivedPacket._meta.get_field(name).attname) for name in ARCHIVE_COLUMNS)
+    return (
+        frame.raw,
+        frame.received_at,
+        frame.peer,
+        packet.mn[:64],
+        packet.cn,
+        (packet.qn or "")[:20],
+        device_id,
+        str(stored.outcome),
+        stored.detail,
+        stored.inserted + stored.updated,
     )
 
 

@@ -10,6 +10,7 @@ See docs/hj212.md, "Gateway: device sessions".
 from __future__ import annotations
 
 import logging
+import operator
 import os
 import socket
 from collections.abc import Iterable, Mapping
@@ -20,6 +21,7 @@ from django.conf import settings
 from django.db import connections, transaction
 from django.utils import timezone
 
+from ecobrain.core import bulk
 from ecobrain.ingest.choices import IntervalSource
 from ecobrain.ingest.models import DeviceSession, DeviceStatusChange
 from ecobrain.monitoring.choices import PacketOutcome
@@ -80,6 +82,9 @@ class DeviceTraffic:
     edition: str = ""
     connected_at: datetime | None = None  # a new connection authenticated as this device in this batch
     data_times: dict[str, list[datetime]] = field(default_factory=dict)  # CN → DataTime of each data packet
+    # Traffic of several batches merged (merge_traffic): the last_seen_at of the first of them that saw the
+    # device, which is when an offline device came back online.
+    first_batch_seen_at: datetime | None = None
 
     def add_result(self, result, *, peer: str, received_at: datetime) -> None:
         """Count one ingest result of this device (authenticated or not; see ``ingest.services.IngestResult``)."""
@@ -102,6 +107,33 @@ class DeviceTraffic:
             self.last_data_at = max(self.last_data_at or received_at, received_at)
             if packet.data_time is not None:
                 self.data_times.setdefault(packet.cn, []).append(packet.data_time)
+
+
+def merge_traffic(into: dict[int, DeviceTraffic], later: Mapping[int, DeviceTraffic]) -> None:
+    """Add a later batch's traffic to traffic not yet written (the gateway writes sessions every so often, not
+    after every batch): counts add up, times take the latest, peer/ST/edition and a new connection the later's."""
+    for device_id, new in later.items():
+        old = into.get(device_id)
+        if old is None:
+            into[device_id] = new
+            continue
+        old.packets += new.packets
+        old.data_packets += new.data_packets
+        old.errors += new.errors
+        old.auth_failures += new.auth_failures
+        if new.last_seen_at is not None:
+            old.first_batch_seen_at = old.first_batch_seen_at or old.last_seen_at or new.last_seen_at
+            old.last_seen_at = max(old.last_seen_at or new.last_seen_at, new.last_seen_at)
+            old.peer, old.st, old.edition = new.peer, new.st, new.edition
+        if new.last_data_at is not None:
+            old.last_data_at = max(old.last_data_at or new.last_data_at, new.last_data_at)
+        if new.connected_at is not None:
+            old.connected_at = new.connected_at
+        for cn, times in new.data_times.items():
+            # Batch by batch, learn_spacing skips a DataTime not after the last one it saw: so do the merged.
+            known = old.data_times.setdefault(cn, [])
+            newest = max(known, default=None)
+            known.extend(t for t in times if newest is None or t > newest)
 
 
 def collect_traffic(entries: Iterable[tuple[object, str, datetime, int | None]]) -> dict[int, DeviceTraffic]:
@@ -149,7 +181,7 @@ def record_traffic(
                     DeviceStatusChange(
                         device_id=device_id,
                         online=True,
-                        at=batch.last_seen_at,
+                        at=batch.first_batch_seen_at or batch.last_seen_at,
                         last_seen_at=seen_before,
                         peer=session.peer,
                         gateway=session.gateway,
@@ -164,21 +196,12 @@ def record_traffic(
 
 
 def _update_sessions(rows: list[DeviceSession]) -> None:
-    """One prepared ``UPDATE … WHERE id = %s`` run for every session (``executemany``): one statement to the
-    database driver. Django's ``bulk_update`` builds a CASE per field per row, which costs far more CPU in
-    the writer thread than the database spends on the update."""
+    """Every session's traffic fields in one statement to the driver (``core.bulk.update_by_pk``: one prepared
+    ``UPDATE`` run per row on SQLite, one ``UPDATE … FROM unnest`` on PostgreSQL). Django's ``bulk_update`` builds
+    a CASE per field per row, which costs far more CPU in the writer thread than the database spends on it."""
     connection = connections[DeviceSession.objects.db]
-    quote = connection.ops.quote_name
-    fields = [DeviceSession._meta.get_field(name) for name in _TRAFFIC_FIELDS]
-    pk = DeviceSession._meta.pk
-    assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
-    table = quote(DeviceSession._meta.db_table)
-    sql = f"UPDATE {table} SET {assignments} WHERE {quote(pk.column)} = %s"  # noqa: S608 - names from the model
-    params = [
-        [field.get_db_prep_save(getattr(row, field.attname), connection) for field in fields] + [row.pk] for row in rows
-    ]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
+    values_of = operator.attrgetter(*(DeviceSession._meta.get_field(name).attname for name in _TRAFFIC_FIELDS), "pk")
+    bulk.update_by_pk(DeviceSession, _TRAFFIC_FIELDS, [values_of(row) for row in rows], connection=connection)
 
 
 def apply_traffic(session: DeviceSession, batch: DeviceTraffic, *, gateway: str, now: datetime) -> None:

@@ -73,7 +73,11 @@ class ObservationQuerySet(RestrictedQuerySet):
 class Observation(models.Model):
     """Abstract: one value of a series for one period (or instant), as sent, with flags and its revision."""
 
-    series = models.ForeignKey(Series, verbose_name=_("序列"), on_delete=models.PROTECT, related_name="+")
+    # No index of its own: the unique (series, period_start) index serves every look-up by series (its leading
+    # column), and one index fewer to update per stored value is measurable on the gateway's write path.
+    series = models.ForeignKey(
+        Series, verbose_name=_("序列"), on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     period_start = models.DateTimeField(_("时段起始"))
     value = models.DecimalField(
         _("数值"), max_digits=VALUE_MAX_DIGITS, decimal_places=VALUE_DECIMAL_PLACES, null=True, blank=True

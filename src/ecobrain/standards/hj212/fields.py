@@ -195,26 +195,60 @@ def normalise_code(code: str, medium: str | None) -> str:
     return found
 
 
+# Per medium: CP key → (normalised factor code, suffix), or None for a key that is not ``code-suffix``. Keys
+# repeat in every packet, so each is split and normalised once. Bounded (device-supplied keys).
+_KEY_CACHE: dict[str | None, dict[str, tuple[str, str] | None]] = {}
+_KEY_CACHE_MAX = 65536
+
+
+def _factor_key(key: str, medium: str | None) -> tuple[str, str] | None:
+    code, sep, suffix = key.rpartition("-")
+    found = (normalise_code(code, medium), suffix) if sep and code and suffix else None
+    cache = _KEY_CACHE.setdefault(medium, {})
+    if len(cache) < _KEY_CACHE_MAX:
+        cache[key] = found
+    return found
+
+
 def collect_factors(groups: tuple[CPGroup, ...], medium: str | None) -> dict[str, dict[str, str]]:
     """Normalised factor code → {suffix → value text}; keys without ``code-suffix`` form are not factors."""
     factors: dict[str, dict[str, str]] = {}
-    cache = _CODE_CACHE
+    known = _KEY_CACHE.get(medium) or {}
+    missing = object()
     for group in groups:
         for key, value in group:
-            code, sep, suffix = key.rpartition("-")
-            if not sep or not code or not suffix:
+            found = known.get(key, missing)
+            if found is missing:
+                found = _factor_key(key, medium)
+            if found is None:
                 continue
-            target_code = cache.get((code, medium)) or normalise_code(code, medium)
-            target = factors.get(target_code)
+            code, suffix = found
+            target = factors.get(code)
             if target is None:
-                factors[target_code] = {suffix: value}
+                factors[code] = {suffix: value}
             elif suffix not in target:
                 target[suffix] = value
     return factors
 
 
+# DataTime text → datetime: the loggers of a city send the same hour (minute) at about the same time.
+_DATA_TIMES: dict[str, datetime] = {}
+_DATA_TIMES_MAX = 4096
+
+
 def parse_data_time(text: str) -> datetime:
     """N14 ``YYYYMMDDhhmmss`` (17 digits with milliseconds are accepted, as 2005 loggers send) in UTC+8."""
+    found = _DATA_TIMES.get(text)
+    if found is not None:
+        return found
+    moment = _parse_data_time(text)
+    if len(_DATA_TIMES) >= _DATA_TIMES_MAX:
+        _DATA_TIMES.clear()
+    _DATA_TIMES[text] = moment
+    return moment
+
+
+def _parse_data_time(text: str) -> datetime:
     if len(text) not in (14, 17) or not text.isdigit() or not text.isascii():
         raise ValueError("not YYYYMMDDhhmmss")
     micro = int(text[14:17]) * 1000 if len(text) == 17 else 0
