@@ -108,7 +108,9 @@ def build(n_stations: int, first_day: date, n_days: int, seed: int) -> dict:
         Station.objects.filter(kind__in=AIR_STATION_KINDS).prefetch_related("factors", "devices"),
         key=lambda s: (KIND_ORDER[s.kind], s.code),
     )[:n_stations]
-    factor_ids = dict(MonitoringFactor.objects.filter(code__in=POLLUTANT_FACTOR_CODES.values()).values_list("code", "pk"))
+    factor_ids = dict(
+        MonitoringFactor.objects.filter(code__in=POLLUTANT_FACTOR_CODES.values()).values_list("code", "pk")
+    )
     key_by_code = {code: key for key, code in POLLUTANT_FACTOR_CODES.items()}
     series: list[tuple[int, str]] = []
     for station in stations:
