@@ -145,7 +145,7 @@ def recompute_air(
     for at in range(0, len(plan.compute), per_batch):
         batch = plan.compute[at : at + per_batch]
         t = time.perf_counter()
-        values = read_hours(batch, first - timedelta(hours=LEAD_HOURS), n_days * HOURS + LEAD_HOURS)
+        values, unmeasured = read_hours(batch, first - timedelta(hours=LEAD_HOURS), n_days * HOURS + LEAD_HOURS)
         result.add_time("read", time.perf_counter() - t)
         t = time.perf_counter()
         hourly = station_hours(values, segs)
@@ -162,6 +162,7 @@ def recompute_air(
                 {k: v[rows] for k, v in hourly.items()},
                 {k: v[rows] for k, v in daily.items()},
                 {k: v[rows] for k, v in counts.items()},
+                unmeasured[rows],
                 segs,
                 clock,
                 result,
@@ -290,6 +291,7 @@ def _hour_blocks(
     count: np.ndarray | None,
     segs: Sequence[Segment],
     clock: _Clock,
+    unmeasured: np.ndarray | None = None,
 ) -> Iterator[air_write.RowBlock]:
     """AirQualityHour rows of the objects ``ids`` (rows of ``stats`` [objects, hours]), one block per segment: every
     hour with a 1-h value of any pollutant."""
@@ -303,7 +305,8 @@ def _hour_blocks(
             continue
         obj, hour = np.nonzero(mask)
         values = {key: stats[key][:, seg.hours][mask] for key in HOUR_KEYS}
-        aqi = aqi_columns(values, edition=seg.aqi_edition, kind="hourly")
+        exempt = None if unmeasured is None else unmeasured[obj]
+        aqi = aqi_columns(values, edition=seg.aqi_edition, kind="hourly", exempt=exempt)
         objects, constants = _object_columns(scope, ids, obj)
         columns = {
             **objects,
@@ -331,6 +334,7 @@ def _day_blocks(
     hours_json: Callable[[np.ndarray], np.ndarray] | None,
     segs: Sequence[Segment],
     clock: _Clock,
+    unmeasured: np.ndarray | None = None,
 ) -> Iterator[air_write.RowBlock]:
     """AirQualityDay rows, one block per segment: every day with a value (areas) or a valid hour (stations)."""
     for seg in segs:
@@ -340,7 +344,8 @@ def _day_blocks(
             continue
         obj, day = np.nonzero(mask)
         values = {key: stats[key][mask] for key in DAY_KEYS}
-        aqi = aqi_columns(values, edition=seg.aqi_edition, kind="daily")
+        exempt = None if unmeasured is None else unmeasured[obj]
+        aqi = aqi_columns(values, edition=seg.aqi_edition, kind="daily", exempt=exempt)
         objects, constants = _object_columns(scope, ids, obj)
         columns = {
             **objects,
@@ -372,6 +377,7 @@ def _write_stations(
     hourly: dict[str, np.ndarray],
     daily: dict[str, np.ndarray],
     counts: dict[str, np.ndarray],
+    unmeasured: np.ndarray,
     segs: Sequence[Segment],
     clock: _Clock,
     result: RecomputeResult,
@@ -390,14 +396,22 @@ def _write_stations(
                 f"{where} AND period_start >= %s AND period_start < %s",
                 [*ids, *clock.hour_bounds(d0, d1)],
             )
-            blocks = _hour_blocks(Scope.STATION, ids, hourly, None, parts, clock)
+            blocks = _hour_blocks(Scope.STATION, ids, hourly, None, parts, clock, unmeasured)
             result.rows["hour"]["station"] += _insert(AirQualityHour, blocks)
             t_hours = time.perf_counter()
             air_write.delete_rows(
                 AirQualityDay, f"{where} AND day >= %s AND day <= %s", [*ids, *clock.day_range(d0, d1)]
             )
             blocks = _day_blocks(
-                Scope.STATION, ids, daily, present, None, lambda mask: counts_json(counts, mask), parts, clock
+                Scope.STATION,
+                ids,
+                daily,
+                present,
+                None,
+                lambda mask: counts_json(counts, mask),
+                parts,
+                clock,
+                unmeasured,
             )
             result.rows["day"]["station"] += _insert(AirQualityDay, blocks)
         result.add_time("write_hours", t_hours - t)

@@ -165,10 +165,43 @@ class AqiColumns:
     iaqi: np.ndarray
 
 
-def aqi_columns(columns: dict[str, np.ndarray], *, edition: str, kind: str) -> AqiColumns:
+def exempt_keys(code: int) -> set[str]:
+    """The AQI input keys of the pollutants in an exemption bitmask (bit i: AIR_POLLUTANTS[i]); O3 covers O3-8h."""
+    keys = set()
+    for bit, key in enumerate(AIR_POLLUTANTS):
+        if code >> bit & 1:
+            keys |= {key, "o3_8h"} if key == "o3" else {key}
+    return keys
+
+
+def aqi_columns(
+    columns: dict[str, np.ndarray], *, edition: str, kind: str, exempt: np.ndarray | None = None
+) -> AqiColumns:
     """compute_aqi_arrays over 1-D columns: AQI and level None when NA, primary pollutants as a comma-separated
-    string in the standard's order, and the IAQIs (incl. reported-only ones) as JSON text."""
-    result = compute_aqi_arrays(columns, edition=edition, kind=kind)
+    string in the standard's order, and the IAQIs (incl. reported-only ones) as JSON text.
+
+    ``exempt`` gives each row a bitmask of pollutants its station does not measure: HJ 633-2026 §5.3.2 lets a
+    pollutant outside the monitoring plan not block the AQI (e.g. a micro station with PM sensors only).
+    """
+    codes = [] if exempt is None else np.unique(exempt).tolist()
+    if len(codes) <= 1:
+        return _aqi_columns(columns, edition, kind, exempt_keys(codes[0]) if codes else set())
+    size = len(exempt)
+    out = AqiColumns(*(np.empty(size, dtype=object) for _ in range(4)))
+    for code in codes:
+        rows = np.flatnonzero(exempt == code)
+        part = _aqi_columns({k: v[rows] for k, v in columns.items()}, edition, kind, exempt_keys(code))
+        out.aqi[rows], out.level[rows], out.primary[rows], out.iaqi[rows] = (
+            part.aqi,
+            part.level,
+            part.primary,
+            part.iaqi,
+        )
+    return out
+
+
+def _aqi_columns(columns: dict[str, np.ndarray], edition: str, kind: str, exempt: set[str]) -> AqiColumns:
+    result = compute_aqi_arrays(columns, edition=edition, kind=kind, exempt=exempt)
     return AqiColumns(
         aqi=_nullable(result.aqi, result.aqi < 0),
         level=_nullable(result.level, result.level == 0),

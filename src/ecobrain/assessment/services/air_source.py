@@ -54,8 +54,9 @@ def series_slots(station_ids: Sequence[int]) -> SeriesSlots:
     return SeriesSlots(ids, np.array(slots, dtype=np.int64), len(set(slots)) < len(slots))
 
 
-def read_hours(station_ids: Sequence[int], first: datetime, n_hours: int) -> dict[str, np.ndarray]:
-    """pollutant key → [stations, n_hours] valid hourly values from the hour with period start ``first`` (UTC)."""
+def read_hours(station_ids: Sequence[int], first: datetime, n_hours: int) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """pollutant key → [stations, n_hours] valid hourly values from the hour with period start ``first`` (UTC), and
+    per station the bitmask of pollutants it has no series of (bit i: AIR_POLLUTANTS[i])."""
     out = np.full((len(station_ids) * len(AIR_POLLUTANTS), n_hours), np.nan)
     found = series_slots(station_ids)
     if found.ids:
@@ -75,7 +76,11 @@ def read_hours(station_ids: Sequence[int], first: datetime, n_hours: int) -> dic
             flat, values = flat[last], values[last]
         out.ravel()[flat] = values
     shaped = out.reshape(len(station_ids), len(AIR_POLLUTANTS), n_hours)
-    return {key: np.ascontiguousarray(shaped[:, p, :]) for p, key in enumerate(AIR_POLLUTANTS)}
+    measured = np.zeros(len(station_ids) * len(AIR_POLLUTANTS), dtype=bool)
+    measured[found.slots] = True
+    bits = 1 << np.arange(len(AIR_POLLUTANTS))
+    unmeasured = ((~measured.reshape(len(station_ids), -1)) * bits).sum(axis=1)
+    return {key: np.ascontiguousarray(shaped[:, p, :]) for p, key in enumerate(AIR_POLLUTANTS)}, unmeasured
 
 
 def _fetch(series_ids: list[int], first: datetime, n_hours: int) -> np.ndarray:
