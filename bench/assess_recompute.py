@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import resource
 import sys
@@ -151,9 +152,11 @@ def build(n_stations: int, first_day: date, n_days: int, seed: int) -> dict:
                         copy.write_row(item)
             else:
                 cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", data)  # noqa: S608
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
             cursor.execute(f"ANALYZE {table}")
+        else:  # start the measurement with the build's write-ahead log folded into the database
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return {
         "stations": len(stations),
         "assessment_stations": sum(s.is_assessment for s in stations),
@@ -178,9 +181,10 @@ def measure(backend: str, n_stations: int, first_day: date, n_days: int, seed: i
         stations = None if n_stations >= 141 else list(Station.objects.filter(code__in=codes))
         rss_before = _vm("VmRSS")
         peak_reset = _reset_peak()
-        started = time.perf_counter()
+        load_before = os.getloadavg()[0]
+        started, cpu = time.perf_counter(), time.process_time()
         result = recompute_air(start=first_day, end=first_day + timedelta(days=n_days - 1), stations=stations)
-        seconds = time.perf_counter() - started
+        seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
         peak = _vm("VmHWM")
         again = time.perf_counter()
         second = recompute_air(start=first_day, end=first_day + timedelta(days=n_days - 1), stations=stations)
@@ -198,6 +202,8 @@ def measure(backend: str, n_stations: int, first_day: date, n_days: int, seed: i
             **built,
             "station_hours": station_hours,
             "seconds": round(seconds, 2),
+            "cpu_seconds": round(cpu_seconds, 2),
+            "load_average_before": round(load_before, 2),
             "station_hours_per_s": round(station_hours / seconds),
             "stages": result.as_dict()["seconds"],
             "rows": result.as_dict()["rows"],

@@ -157,12 +157,13 @@ def recompute_air(
         result.add_time("compute", time.perf_counter() - t)
         rows = np.array([row for row, station_id in enumerate(batch) if station_id in targets], dtype=np.intp)
         if len(rows):
+            pick = slice(None) if len(rows) == len(batch) else rows  # no copy when every station is a target
             _write_stations(
                 [batch[i] for i in rows],
-                {k: v[rows] for k, v in hourly.items()},
-                {k: v[rows] for k, v in daily.items()},
-                {k: v[rows] for k, v in counts.items()},
-                unmeasured[rows],
+                {k: v[pick] for k, v in hourly.items()},
+                {k: v[pick] for k, v in daily.items()},
+                {k: v[pick] for k, v in counts.items()},
+                unmeasured[pick],
                 segs,
                 clock,
                 result,
@@ -386,7 +387,8 @@ def _write_stations(
     present = np.zeros(counts["so2"].shape, dtype=bool)
     for key in AIR_POLLUTANTS:
         present |= counts[key] > 0
-    where = f"scope = 'station' AND station_id IN ({air_write.in_list(ids)})"
+    station_in, station_params = air_write.one_of("station_id", ids)
+    where = f"scope = 'station' AND {station_in}"
     for d0, d1, parts in _time_slices(segs, len(ids)):
         t = time.perf_counter()
         with transaction.atomic():
@@ -394,13 +396,13 @@ def _write_stations(
             air_write.delete_rows(
                 AirQualityHour,
                 f"{where} AND period_start >= %s AND period_start < %s",
-                [*ids, *clock.hour_bounds(d0, d1)],
+                [*station_params, *clock.hour_bounds(d0, d1)],
             )
             blocks = _hour_blocks(Scope.STATION, ids, hourly, None, parts, clock, unmeasured)
             result.rows["hour"]["station"] += _insert(AirQualityHour, blocks)
             t_hours = time.perf_counter()
             air_write.delete_rows(
-                AirQualityDay, f"{where} AND day >= %s AND day <= %s", [*ids, *clock.day_range(d0, d1)]
+                AirQualityDay, f"{where} AND day >= %s AND day <= %s", [*station_params, *clock.day_range(d0, d1)]
             )
             blocks = _day_blocks(
                 Scope.STATION,
@@ -447,11 +449,12 @@ def _delete_other_areas(kept: set[AreaKey], clock: _Clock) -> None:
             (AirQualityDay, "day", clock.day_bounds),
         ):
             regions = [pk for _, pk in kept]
-            keep = f" AND region_id NOT IN ({air_write.in_list(regions)})" if regions else ""
+            kept_in, kept_params = air_write.one_of("region_id", regions)
+            keep = f" AND NOT {kept_in}" if regions else ""
             air_write.delete_rows(
                 model,
                 f"scope IN ('district', 'city') AND {column} >= %s AND {column} < %s{keep}"
                 if column == "period_start"
                 else f"scope IN ('district', 'city') AND {column} >= %s AND {column} <= %s{keep}",
-                [*bounds, *regions],
+                [*bounds, *(kept_params if regions else [])],
             )

@@ -12,7 +12,8 @@ cannot be assessed (HJ 633 tables start at 0), so negative values are left out.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import itertools
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -20,6 +21,7 @@ import numpy as np
 from django.db import connection
 
 from ecobrain.assessment.choices import AIR_POLLUTANTS, POLLUTANT_FACTOR_CODES
+from ecobrain.assessment.services.air_write import one_of
 from ecobrain.monitoring.completeness import INVALID_DEVICE_FLAGS
 from ecobrain.monitoring.models import HourObservation, Series
 
@@ -27,6 +29,7 @@ POLLUTANT_BY_CODE = {code: key for key, code in POLLUTANT_FACTOR_CODES.items()}
 # Reading a row through the (series, period start) index costs several times a row of a table scan, so a read that
 # wants more than this share of the table's rows scans it instead (SQLite; PostgreSQL's planner decides itself).
 SCAN_SHARE = 1 / 8
+FETCH_ROWS = 500_000
 _EPOCH_JULIAN = 2440587.5  # the Julian day of 1970-01-01T00:00Z
 _ROW = np.dtype([("series", np.int64), ("hour", np.int64), ("value", np.float64)])
 
@@ -57,37 +60,39 @@ def series_slots(station_ids: Sequence[int]) -> SeriesSlots:
 def read_hours(station_ids: Sequence[int], first: datetime, n_hours: int) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """pollutant key → [stations, n_hours] valid hourly values from the hour with period start ``first`` (UTC), and
     per station the bitmask of pollutants it has no series of (bit i: AIR_POLLUTANTS[i])."""
-    out = np.full((len(station_ids) * len(AIR_POLLUTANTS), n_hours), np.nan)
+    n_stations, n_keys = len(station_ids), len(AIR_POLLUTANTS)
+    out = np.full((n_keys, n_stations, n_hours), np.nan)  # out[p] is one contiguous [stations, hours] array
     found = series_slots(station_ids)
     if found.ids:
-        rows = _fetch(found.ids, first, n_hours)
         lut = np.full(max(found.ids) + 1, -1, dtype=np.int64)
-        lut[found.ids] = found.slots
-        slot = lut[rows["series"]]
-        keep = (slot >= 0) & (rows["hour"] >= 0) & (rows["hour"] < n_hours)
-        flat = slot[keep] * n_hours + rows["hour"][keep]
-        values = rows["value"][keep]
-        if found.duplicates:
-            # The series with the larger id (the newer logger) wins an hour both report: sort, keep each last.
-            order = np.lexsort((rows["series"][keep], flat))
-            flat, values = flat[order], values[order]
-            last = np.ones(len(flat), dtype=bool)
-            last[:-1] = flat[1:] != flat[:-1]
-            flat, values = flat[last], values[last]
-        out.ravel()[flat] = values
-    shaped = out.reshape(len(station_ids), len(AIR_POLLUTANTS), n_hours)
-    measured = np.zeros(len(station_ids) * len(AIR_POLLUTANTS), dtype=bool)
+        # slot = station × 6 + pollutant → position of the station's row in out[pollutant]
+        lut[found.ids] = (found.slots % n_keys) * n_stations + found.slots // n_keys
+        flat_out = out.reshape(-1)
+        for rows in _fetch(found.ids, first, n_hours):
+            row = lut[rows["series"]]
+            keep = (row >= 0) & (rows["hour"] >= 0) & (rows["hour"] < n_hours)
+            flat = row[keep] * n_hours + rows["hour"][keep]
+            values = rows["value"][keep]
+            if found.duplicates:
+                # The series with the larger id (the newer logger) wins an hour both report: sort, keep each last.
+                order = np.lexsort((rows["series"][keep], flat))
+                flat, values = flat[order], values[order]
+                last = np.ones(len(flat), dtype=bool)
+                last[:-1] = flat[1:] != flat[:-1]
+                flat, values = flat[last], values[last]
+            flat_out[flat] = values
+    measured = np.zeros(n_stations * n_keys, dtype=bool)
     measured[found.slots] = True
-    bits = 1 << np.arange(len(AIR_POLLUTANTS))
-    unmeasured = ((~measured.reshape(len(station_ids), -1)) * bits).sum(axis=1)
-    return {key: np.ascontiguousarray(shaped[:, p, :]) for p, key in enumerate(AIR_POLLUTANTS)}, unmeasured
+    bits = 1 << np.arange(n_keys)
+    unmeasured = ((~measured.reshape(n_stations, n_keys)) * bits).sum(axis=1)
+    return {key: out[p] for p, key in enumerate(AIR_POLLUTANTS)}, unmeasured
 
 
-def _fetch(series_ids: list[int], first: datetime, n_hours: int) -> np.ndarray:
+def _fetch(series_ids: list[int], first: datetime, n_hours: int) -> Iterator[np.ndarray]:
     table = connection.ops.quote_name(HourObservation._meta.db_table)
     flags = sorted(INVALID_DEVICE_FLAGS)
     end = first + timedelta(hours=n_hours)
-    ids = ", ".join(["%s"] * len(series_ids))
+    series_in, series_params = one_of("series_id", series_ids)
     # value >= 0 is false for NULL; most rows are flagged N, which the first comparison settles.
     valid = f"value >= 0 AND (device_flag = 'N' OR device_flag NOT IN ({', '.join(['%s'] * len(flags))}))"
     bounds = [connection.ops.adapt_datetimefield_value(t) for t in (first, end)]
@@ -104,11 +109,15 @@ def _fetch(series_ids: list[int], first: datetime, n_hours: int) -> np.ndarray:
         value = "value::float8"
     sql = (
         f"SELECT series_id, {hour}, {value} FROM {source} "  # noqa: S608 - identifiers from the model, values bound
-        f"WHERE series_id IN ({ids}) AND period_start >= %s AND period_start < %s AND {valid}"
+        f"WHERE {series_in} AND period_start >= %s AND period_start < %s AND {valid}"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [origin, *series_ids, *bounds, *flags])
-        return np.fromiter(cursor.cursor, dtype=_ROW)
+        cursor.execute(sql, [origin, *series_params, *bounds, *flags])
+        while True:  # in chunks, so a year of rows never sits in memory at once
+            rows = np.fromiter(itertools.islice(cursor.cursor, FETCH_ROWS), dtype=_ROW)
+            if not len(rows):
+                return
+            yield rows
 
 
 def _scan_pays(table: str, wanted: int) -> bool:

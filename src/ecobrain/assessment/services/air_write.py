@@ -8,6 +8,7 @@ turns instead of one inserting what the other is about to insert.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -96,5 +97,10 @@ def _max_params() -> int:
     return getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
 
 
-def in_list(values: Sequence) -> str:
-    return ", ".join(["%s"] * len(values))
+def one_of(column: str, ids: Sequence[int]) -> tuple[str, list]:
+    """``column`` is one of ``ids``, as SQL with one parameter however many ids there are (SQLite before 3.32 takes
+    999 parameters a statement): ``IN (SELECT value FROM json_each(%s))`` on SQLite, ``= ANY(%s)`` on PostgreSQL."""
+    ids = [int(i) for i in ids]
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)", [ids]
+    return f"{column} IN (SELECT value FROM json_each(%s))", [json.dumps(ids)]  # noqa: S608 - our column names

@@ -28,7 +28,7 @@ from django.db import connection
 from ecobrain.assessment.models import RecomputeWatermark
 from ecobrain.assessment.services.air import RecomputeResult, recompute_air
 from ecobrain.assessment.services.air_source import POLLUTANT_BY_CODE
-from ecobrain.assessment.services.air_write import LOCK_NAME
+from ecobrain.assessment.services.air_write import LOCK_NAME, one_of
 from ecobrain.monitoring.models import HourObservation, Series
 from ecobrain.registry.choices import AIR_STATION_KINDS
 from ecobrain.standards.aqi.selection import EDITIONS as AQI_EDITIONS
@@ -97,15 +97,16 @@ def _touched_station_days(since: datetime, until: datetime) -> dict[int, set[dat
         china_hour = f"CAST((julianday(period_start) - {_EPOCH_JULIAN}) * 24 + 8.000001 AS INTEGER)"
     else:
         china_hour = "floor(extract(epoch FROM period_start) / 3600 + 8)::bigint"
-    ids = list(series)
+    series_in, series_params = one_of("series_id", list(series))
     sql = (
         f"SELECT series_id, {china_hour} / 24, max({china_hour} %% 24) FROM {table} "  # noqa: S608
-        f"WHERE received_at > %s AND received_at <= %s AND series_id IN ({', '.join(['%s'] * len(ids))}) "
+        f"WHERE received_at > %s AND received_at <= %s AND {series_in} "
         f"GROUP BY series_id, {china_hour} / 24"
     )
     ops = connection.ops
     with connection.cursor() as cursor:
-        cursor.execute(sql, [ops.adapt_datetimefield_value(since), ops.adapt_datetimefield_value(until), *ids])
+        bounds = [ops.adapt_datetimefield_value(since), ops.adapt_datetimefield_value(until)]
+        cursor.execute(sql, [*bounds, *series_params])
         rows = cursor.fetchall()
     earliest = AQI_EDITIONS[0].effective_from
     epoch = date(1970, 1, 1)
