@@ -3,6 +3,8 @@
 from rest_framework.routers import DefaultRouter
 
 from ecobrain.accounts.api.views import MeView
+from ecobrain.assessment.api.air import register as register_air
+from ecobrain.assessment.api.water import register as register_water
 from ecobrain.ingest.api import register as register_ingest
 from ecobrain.monitoring.api import register as register_monitoring
 from ecobrain.registry.api import register as register_registry
@@ -11,6 +13,8 @@ router = DefaultRouter()
 register_registry(router)
 register_monitoring(router)
 register_ingest(router)
+register_air(router)
+register_water(router)
 
 from django.urls import path  # noqa: E402
 

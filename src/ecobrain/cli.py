@@ -12,9 +12,9 @@ def main(argv: list[str] | None = None) -> None:
     if len(argv) > 1 and argv[1] == "demo":
         # The demo may generate its secret key under the data directory; production must set ECOBRAIN_SECRET_KEY.
         os.environ["ECOBRAIN_DEMO"] = "1"
-    if len(argv) > 1 and argv[1] == "water-class":
-        # Django names a command after its module, and a module name cannot hold a hyphen.
-        argv[1] = "water_class"
+    if len(argv) > 1 and "-" in argv[1] and not argv[1].startswith("-"):
+        # Django names a command after its module, and a module name cannot hold a hyphen (water-class, assess-water).
+        argv[1] = argv[1].replace("-", "_")
     from ecobrain.core.env import ConfigError
 
     try:

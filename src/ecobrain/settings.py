@@ -40,6 +40,8 @@ CSRF_TRUSTED_ORIGINS = env_list("ECOBRAIN_CSRF_TRUSTED_ORIGINS", [])
 MAP_TILE_URL = env_str("ECOBRAIN_MAP_TILE_URL", "")
 MAP_TILE_ATTRIBUTION = env_str("ECOBRAIN_MAP_TILE_ATTRIBUTION", "")
 
+# The issuer printed on the reports (日报, 月报).
+BUREAU_NAME = env_str("ECOBRAIN_BUREAU_NAME", "咸阳市生态环境局")
 # Base data: which city this deployment serves (a different city is a different file, not a code change).
 CITY_BOUNDARIES = env_str("ECOBRAIN_CITY_BOUNDARIES", str(BASE_DIR / "core" / "data" / "xianyang_districts.geojson"))
 
@@ -191,6 +193,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One enum for the GB 3838 classes wherever they appear (a station's target, a section-month's class).
+    "ENUM_NAME_OVERRIDES": {"WaterClassEnum": "ecobrain.registry.choices.WaterClass"},
 }
 
 # Device sessions (docs/hj212.md, "Gateway"): a device is offline after this many expected intervals without

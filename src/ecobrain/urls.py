@@ -13,6 +13,7 @@ urlpatterns = [
     path("audit/", include("ecobrain.audit.urls")),
     path("monitoring/", include("ecobrain.monitoring.urls")),
     path("ingest/", include("ecobrain.ingest.urls")),
+    path("assessment/", include("ecobrain.assessment.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("ecobrain.api_urls")),

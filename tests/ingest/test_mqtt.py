@@ -333,3 +333,48 @@ def test_a_frame_with_a_nul_byte_is_archived_as_undecodable_not_retried_forever(
     assert replies == [[]]
     archive = ArchivedPacket.objects.get()
     assert archive.outcome == PacketOutcome.DECODE_ERROR and "NUL" in archive.detail
+
+
+# --- JSON documents are archived raw, like frames, and re-derived from the archive (no broker needed) --------
+
+
+def test_json_documents_are_archived_with_their_outcome(device):
+    topic = f"ecobrain/{MN}/up"
+    good, resent = json_document(a34004="40"), json_document(a34004="41")
+    wrong_pw, garbage = json_document(pw="guess"), b'{"pw": "s3cret", "rows": ['
+    unknown = json_document()
+    ingest_messages([(topic, good), (topic, resent), (topic, wrong_pw), (topic, garbage)])
+    ingest_messages([("ecobrain/MN000UNKNOWN/up", unknown)])
+    rows = list(ArchivedPacket.objects.order_by("pk"))
+    assert [r.outcome for r in rows] == [
+        PacketOutcome.STORED,
+        PacketOutcome.DUPLICATE,  # the same hour again: an update, a revision
+        PacketOutcome.AUTH_FAILED,
+        PacketOutcome.DECODE_ERROR,
+        PacketOutcome.UNKNOWN_MN,
+    ]
+    assert bytes(rows[0].raw) == good and rows[0].device == device and rows[0].values_stored == 1
+    assert rows[0].detail.startswith("JSON 文档：新增 1，更新 0，拒收 0")
+    assert rows[2].values_stored == 0 and "访问密码错误" in rows[2].detail
+    assert rows[4].mn == "MN000UNKNOWN" and rows[4].device is None
+    assert HourObservation.objects.get().value_text == "41"
+
+
+def test_an_archived_json_document_shows_its_password_masked(device, client):
+    ingest_messages([(f"ecobrain/{MN}/up", json_document(a34004="40"))])
+    archived = ArchivedPacket.objects.get()
+    admin = factories.user("root", "system_admin", city_wide=True)
+    client.force_login(admin)
+    body = client.get(f"/monitoring/packets/{archived.pk}/").content.decode()
+    assert "JSON 监测数据文档" in body and "s3cret" not in body and "&quot;pw&quot;: &quot;******&quot;" in body
+
+
+def test_json_documents_are_rederived_from_the_archive(device):
+    from ecobrain.ingest.rederive import rederive
+
+    ingest_messages([(f"ecobrain/{MN}/up", json_document(a34004="40", a21026="7"))])
+    HourObservation.objects.all().delete()  # as if a rule change or a restore lost the derived rows
+    report = rederive(mns=[MN])
+    assert (report.packets_read, report.packets_stored, report.values_inserted) == (1, 1, 2)
+    received = ArchivedPacket.objects.get().received_at
+    assert set(HourObservation.objects.values_list("value_text", "received_at")) == {("40", received), ("7", received)}

@@ -18,7 +18,7 @@ import pytest
 from ecobrain.core import jobs
 from ecobrain.ingest import sessions
 from ecobrain.ingest.choices import IntervalSource
-from ecobrain.ingest.models import DeviceSession
+from ecobrain.ingest.models import DeviceSession, DeviceStatusChange
 from ecobrain.ingest.services import ingest_packets
 from tests import factories
 from tests.ingest.gateway_helpers import FrameReader, connect, in_writer, packet, running_gateway, until
@@ -113,8 +113,9 @@ def test_a_batch_of_500_packets_costs_the_sessions_a_fixed_few_statements(
     frames = [hourly(d.mn, hour) for hour in range(50) for d in devices]
     traffic = record(frames)
     assert len(traffic) == 10 and all(t.packets == 50 for t in traffic.values())
-    # First sight of ten devices: select, bulk insert, select again, one bulk update (and the savepoint pair).
-    with django_assert_max_num_queries(6):
+    # First sight of ten devices: select, bulk insert, select again, one bulk update, one bulk insert of their
+    # ten "online" status changes (and the savepoint pair).
+    with django_assert_max_num_queries(7):
         sessions.record_traffic(traffic, gateway="test-host:1", now=NOW)
     traffic = record([hourly(d.mn, hour) for hour in range(50, 100) for d in devices])
     # Steady state: one select and one bulk update for 500 packets of 10 devices.
@@ -171,6 +172,53 @@ def test_the_offline_job_marks_devices_silent_for_n_intervals(db, enterprise_in_
     assert jobs.run_job("ingest.mark_offline", NOW) == "1 devices went offline"
     assert not session_of(silent).online and session_of(talking).online
     assert jobs.JOBS["ingest.mark_offline"].every == 60
+
+
+def test_going_offline_and_back_online_is_recorded_once_each(db, enterprise_in_qindu):
+    device = factories.device(mn=MN, password=PW, outlet=factories.outlet(enterprise_in_qindu))
+    sessions.record_traffic(record([hourly(MN, 0)], received_at=NOW), gateway="test-host:1", now=NOW)
+    first = DeviceStatusChange.objects.get(device=device)
+    assert (first.online, first.at, first.last_seen_at) == (True, NOW, None)  # first sight: online
+    later = NOW + timedelta(hours=2)
+    sessions.record_traffic(record([hourly(MN, 1)], received_at=later), gateway="test-host:1", now=later)
+    assert DeviceStatusChange.objects.count() == 1  # still online: no new row
+    due = session_of(device).offline_after
+    silent_until = due + timedelta(hours=5)
+    assert sessions.mark_offline(silent_until) == 1
+    assert sessions.mark_offline(silent_until + timedelta(minutes=1)) == 0  # once
+    offline = DeviceStatusChange.objects.filter(device=device, online=False).get()
+    assert (offline.at, offline.last_seen_at, offline.recorded_at) == (due, later, silent_until)
+    back = silent_until + timedelta(minutes=2)
+    sessions.record_traffic(record([hourly(MN, 2)], received_at=back), gateway="test-host:1", now=back)
+    online_again = DeviceStatusChange.objects.filter(device=device, online=True).order_by("at").last()
+    assert (online_again.at, online_again.last_seen_at) == (back, later)
+    assert online_again.offline_duration() == back - later
+    assert list(DeviceStatusChange.objects.filter(device=device).values_list("online", flat=True)) == [
+        True,
+        False,
+        True,
+    ]  # newest first
+
+
+def test_a_session_refreshed_during_the_sweep_stays_online_without_a_change(db, enterprise_in_qindu):
+    device = factories.device(outlet=factories.outlet(enterprise_in_qindu))
+    session = DeviceSession.objects.create(
+        device=device, online=True, last_seen_at=NOW, expected_interval=30, offline_after=NOW
+    )
+    real_filter = DeviceSession.objects.filter
+
+    def refreshed_in_between(*args, **kwargs):
+        # The gateway writes new traffic after the sweep read the session: offline_after moved on.
+        if "offline_after" in kwargs and "pk" in kwargs:
+            DeviceSession.objects.filter(pk=session.pk).update(offline_after=NOW + timedelta(hours=1))
+        return real_filter(*args, **kwargs)
+
+    from unittest import mock
+
+    with mock.patch.object(DeviceSession.objects, "filter", side_effect=refreshed_in_between):
+        assert sessions.mark_offline(NOW + timedelta(seconds=1)) == 0
+    assert session_of(device).online
+    assert not DeviceStatusChange.objects.exists()
 
 
 # --- the status page, the device tab, the API -----------------------------------------------------------------
@@ -279,3 +327,24 @@ def test_the_admin_shows_sessions_and_commands_read_only(client, fleet):
         listing = client.get(f"/admin/ingest/{model}/")
         assert listing.status_code == 200 and "MNQD0001" in listing.content.decode()
         assert client.get(f"/admin/ingest/{model}/add/").status_code == 403
+
+
+def test_status_changes_show_on_the_device_tab_and_in_the_scoped_api(login, monitor, handler, fleet):
+    online, far = fleet["online"], fleet["far"]
+    DeviceStatusChange.objects.create(device=online, online=False, at=NOW, last_seen_at=NOW - timedelta(hours=3))
+    DeviceStatusChange.objects.create(
+        device=online,
+        online=True,
+        at=NOW + timedelta(hours=1),
+        last_seen_at=NOW - timedelta(hours=3),
+        peer="10.9.9.9:1",
+    )
+    DeviceStatusChange.objects.create(device=far, online=False, at=NOW)
+    body = login(monitor).get(online.get_absolute_url()).content.decode()
+    assert "上下线记录" in body and "10.9.9.9:1" in body and "中断" in body
+    rows = login(monitor).get(f"/api/v1/device-status-changes/?device={online.pk}").json()["results"]
+    assert [(r["mn"], r["online"]) for r in rows] == [("MNQD0001", True), ("MNQD0001", False)]  # newest first
+    offline_only = login(monitor).get("/api/v1/device-status-changes/?online=false").json()["results"]
+    assert sorted(r["mn"] for r in offline_only) == ["MNBZ0001", "MNQD0001"]
+    mine = login(handler).get("/api/v1/device-status-changes/").json()["results"]
+    assert {r["mn"] for r in mine} == {"MNQD0001"}, "a district handler sees only their district's loggers"

@@ -218,6 +218,27 @@ def test_a_deleted_demo_object_comes_back(demo):
     assert Outlet.objects.count() == 220
 
 
+def test_water_sections_have_a_waterbody_and_a_demo_target(demo):
+    sections = Station.objects.filter(kind__in=[StationKind.WATER_AUTO, StationKind.WATER_SECTION])
+    assert dict(sections.values_list("code", "water_target_class")) == {
+        "SXY-WQ-01": "III",
+        "SXY-WQ-02": "IV",
+        "SXY-WQ-03": "III",
+        "SXY-WQ-04": "III",
+    }
+    assert set(sections.values_list("waterbody", flat=True)) == {"river"}  # 渭河 and 泾河 sections
+    assert all("水质目标为演示值" in notes for notes in sections.values_list("notes", flat=True))
+    assert not Station.objects.exclude(pk__in=sections).exclude(waterbody="", water_target_class="").exists()
+
+
+def test_an_older_demo_section_gains_waterbody_and_target(demo):
+    """A demo database written before stations had these fields gets them; nothing else changes."""
+    Station.objects.filter(code="SXY-WQ-02").update(waterbody="", water_target_class="", notes="旧备注")
+    assert load_demo_registry()["created"] == 0
+    station = Station.objects.get(code="SXY-WQ-02")
+    assert (station.waterbody, station.water_target_class) == ("river", "IV")
+
+
 def test_a_real_object_holding_a_demo_key_is_left_alone(base_data):
     real = factories.station(factories.region("610404"), code="SXY-VOC-02", kind=StationKind.VOCS, name="真实站")
     summary = load_demo_registry()

@@ -100,14 +100,31 @@ ROLE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
 # Device sessions (online status) and host→device commands (ingest): whoever may view a device sees its link
 # and its command history; only monitoring staff (and the system admin, who holds every grant) send commands.
 INGEST_GRANTS: dict[str, dict[str, frozenset[str]]] = {
-    Role.BUREAU_LEADER: {"ingest.devicesession": READ, "ingest.devicecommand": VIEW},
+    Role.BUREAU_LEADER: {
+        "ingest.devicesession": READ,
+        "ingest.devicestatuschange": READ,
+        "ingest.devicecommand": VIEW,
+    },
     Role.MONITORING_STAFF: {
         "ingest.devicesession": READ,
+        "ingest.devicestatuschange": READ,
         "ingest.devicecommand": frozenset({"view", "add", "change"}),  # change: cancel a queued command
     },
-    Role.ENFORCEMENT_OFFICER: {"ingest.devicesession": READ, "ingest.devicecommand": VIEW},
-    Role.DISTRICT_HANDLER: {"ingest.devicesession": READ, "ingest.devicecommand": VIEW},
-    Role.ENTERPRISE_USER: {"ingest.devicesession": VIEW, "ingest.devicecommand": VIEW},
+    Role.ENFORCEMENT_OFFICER: {
+        "ingest.devicesession": READ,
+        "ingest.devicestatuschange": READ,
+        "ingest.devicecommand": VIEW,
+    },
+    Role.DISTRICT_HANDLER: {
+        "ingest.devicesession": READ,
+        "ingest.devicestatuschange": READ,
+        "ingest.devicecommand": VIEW,
+    },
+    Role.ENTERPRISE_USER: {
+        "ingest.devicesession": VIEW,
+        "ingest.devicestatuschange": VIEW,
+        "ingest.devicecommand": VIEW,
+    },
 }
 for _role, _grants in INGEST_GRANTS.items():
     ROLE_GRANTS[_role].update(_grants)

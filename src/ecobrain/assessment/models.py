@@ -208,6 +208,15 @@ class AirQualityPeriod(models.Model):
         return f"{self.station_id or self.region_id} {self.kind} {self.period_start}"
 
 
+class WaterMonthQuerySet(RestrictedQuerySet):
+    def for_station(self, station) -> WaterMonthQuerySet:
+        return self.filter(station=station)
+
+    def between(self, first: date, last: date) -> WaterMonthQuerySet:
+        """Months whose first day lies in ``first`` … ``last``, both included."""
+        return self.filter(month__gte=first, month__lte=last)
+
+
 class WaterQualityMonth(models.Model):
     """The GB 3838-2002 class of a water section for one month, from the month's mean of each factor.
 
@@ -228,6 +237,7 @@ class WaterQualityMonth(models.Model):
     edition = models.CharField(_("评价标准"), max_length=32, help_text=_("例如 GB 3838-2002"))
     computed_at = models.DateTimeField(_("计算时间"))
 
+    objects = WaterMonthQuerySet.as_manager()
     gate = PUBLISHED
 
     class Meta:

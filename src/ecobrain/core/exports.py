@@ -90,3 +90,41 @@ def xlsx_response(stem: str, title: str, headers: list[str], rows: Iterable[list
     )
     response["Content-Disposition"] = f'attachment; filename="{_filename(stem, "xlsx")}"'
     return response
+
+
+def xlsx_workbook_response(stem: str, sheets: list[tuple[str, list[tuple[str | None, list[str] | None, list[list]]]]]):
+    """A workbook of several sheets, each a list of blocks ``(heading, headers, rows)`` one after another.
+
+    A heading is a bold line, headers a bold row; a blank row separates blocks. Reports use it (日报, 月报).
+    """
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    workbook = Workbook(write_only=True)
+    bold = Font(bold=True)
+    for title, blocks in sheets:
+        sheet = workbook.create_sheet(title=title[:31] or "Sheet1")
+        for index, (heading, headers, rows) in enumerate(blocks):
+            if index:
+                sheet.append([])
+            if heading:
+                cell = WriteOnlyCell(sheet, value=neutralise_formula(heading))
+                cell.font = bold
+                sheet.append([cell])
+            if headers:
+                cells = []
+                for header in headers:
+                    cell = WriteOnlyCell(sheet, value=str(header))
+                    cell.font = bold
+                    cells.append(cell)
+                sheet.append(cells)
+            for row in rows:
+                sheet.append([_cell(v) if not isinstance(v, (int, float)) or isinstance(v, bool) else v for v in row])
+    buffer = BytesIO()
+    workbook.save(buffer)
+    response = HttpResponse(
+        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{_filename(stem, "xlsx")}"'
+    return response

@@ -162,7 +162,8 @@ class DetailTab:
 
     ``template`` is included with the page's context plus ``tab_data``, the dict that ``context(obj, request)``
     returns (computed only for users who see the tab). ``model_label`` names the model whose ``view`` grant
-    the user needs to see the tab at all.
+    the user needs to see the tab at all; ``applies_to(obj)``, when given, says whether the object has the tab
+    (a water station's class history, not an air station's).
     """
 
     key: str
@@ -170,6 +171,7 @@ class DetailTab:
     template: str
     model_label: str = ""
     context: Callable[[Any, Any], dict] | None = None
+    applies_to: Callable[[Any], bool] | None = None
 
     def visible(self, user) -> bool:
         if not self.model_label:
@@ -195,7 +197,11 @@ class ObjectDetailView(GatedViewMixin, View):
     def detail_tabs(self, obj) -> list[tuple[DetailTab, dict]]:
         user = self.request.user
         tabs = DETAIL_TABS.get(self.model._meta.label_lower, [])
-        return [(tab, tab.context(obj, self.request) if tab.context else {}) for tab in tabs if tab.visible(user)]
+        return [
+            (tab, tab.context(obj, self.request) if tab.context else {})
+            for tab in tabs
+            if tab.visible(user) and (tab.applies_to is None or tab.applies_to(obj))
+        ]
 
     def get_object(self, pk):
         try:
@@ -222,7 +228,10 @@ class ObjectDetailView(GatedViewMixin, View):
         meta = self.model._meta
         templates = [self.template_name] if self.template_name else []
         templates += [f"{meta.app_label}/{meta.model_name}_detail.html", "core/object_detail_generic.html"]
-        return render(request, templates, {**context, "fields": detail_fields(obj)})
+        return render(request, templates, {**context, "fields": self.detail_fields(obj)})
+
+    def detail_fields(self, obj) -> list[tuple[str, Any]]:
+        return detail_fields(obj)
 
 
 def detail_fields(obj) -> list[tuple[str, Any]]:

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from ecobrain.ingest.models import DeviceCommand, DeviceSession
+from ecobrain.ingest.models import DeviceCommand, DeviceSession, DeviceStatusChange
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -28,4 +28,14 @@ class DeviceCommandAdmin(ReadOnlyAdmin):
     list_select_related = ("device", "created_by")
     search_fields = ("device__mn", "qn")
     date_hierarchy = "created"
+    show_full_result_count = False
+
+
+@admin.register(DeviceStatusChange)
+class DeviceStatusChangeAdmin(ReadOnlyAdmin):
+    list_display = ("at", "device", "online", "last_seen_at", "peer", "expected_interval", "recorded_at")
+    list_filter = ("online",)
+    list_select_related = ("device",)
+    search_fields = ("device__mn", "peer")
+    date_hierarchy = "at"
     show_full_result_count = False

@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from ecobrain.ingest.choices import CommandKind, CommandState
-from ecobrain.ingest.models import DeviceCommand, DeviceSession
+from ecobrain.ingest.models import DeviceCommand, DeviceSession, DeviceStatusChange
 from ecobrain.registry.filtersets import IdFilter, SearchFilterSet, _districts
 from ecobrain.registry.models import Device
 
@@ -91,3 +91,27 @@ class DeviceCommandFilterSet(django_filters.FilterSet):
     class Meta:
         model = DeviceCommand
         fields = ["device", "mn", "cn", "state"]
+
+
+class DeviceStatusChangeFilterSet(django_filters.FilterSet):
+    """The status-change history API: by device, MN, direction, district and time."""
+
+    device = IdFilter(field_name="device_id", label=_("数采仪 ID"))
+    mn = django_filters.CharFilter(field_name="device__mn", label=_("MN"))
+    online = django_filters.BooleanFilter(label=_("上线"))
+    at_after = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="gte", label=_("发生时间自"))
+    at_before = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="lt", label=_("发生时间至"))
+    district = django_filters.ModelChoiceFilter(
+        field_name="device__station__district",
+        queryset=_districts,
+        method="filter_district",
+        label=_("区县"),
+        empty_label=_("全部"),
+    )
+
+    class Meta:
+        model = DeviceStatusChange
+        fields = ["device", "mn", "online", "at_after", "at_before", "district"]
+
+    def filter_district(self, queryset, name, value):
+        return queryset.filter(district_condition(value, prefix="device__"))

@@ -94,6 +94,44 @@ class DeviceSession(models.Model):
         return "online" if self.online else "offline"
 
 
+class DeviceStatusChange(models.Model):
+    """A data logger went online (first traffic after being offline) or offline (missed intervals): its history."""
+
+    device = models.ForeignKey(
+        "registry.Device", verbose_name=_("数采仪"), on_delete=models.CASCADE, related_name="status_changes"
+    )
+    online = models.BooleanField(_("上线"), help_text=_("是：恢复在线；否：判为离线。"))
+    at = models.DateTimeField(
+        _("发生时间"), help_text=_("上线：恢复后的第一次通信；离线：离线判定时间（最后通信 + 间隔 × 次数）。")
+    )
+    last_seen_at = models.DateTimeField(_("此前最后通信"), null=True, blank=True)
+    peer = models.CharField(_("来源地址"), max_length=64, blank=True)
+    gateway = models.CharField(_("网关实例"), max_length=128, blank=True)
+    expected_interval = models.PositiveIntegerField(_("预期间隔（秒）"), null=True, blank=True)
+    recorded_at = models.DateTimeField(_("记录时间"), default=timezone.now)
+
+    objects = RestrictedQuerySet.as_manager()
+    gate = GateScope(district=DEVICE_DISTRICT, enterprise=DEVICE_ENTERPRISE)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("设备上下线记录")
+        verbose_name_plural = _("设备上下线记录")
+        indexes = [
+            models.Index(fields=["device", "at"], name="status_change_device_at"),
+            models.Index(fields=["at"], name="status_change_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.device_id} {'online' if self.online else 'offline'} {self.at.isoformat()}"
+
+    def offline_duration(self):
+        """For an 'online' change: how long the device had been silent (None when it was never seen)."""
+        if not self.online or self.last_seen_at is None:
+            return None
+        return self.at - self.last_seen_at
+
+
 class DeviceCommand(models.Model):
     """A host → device HJ 212 command (get/set time or intervals, history re-upload, calibration…) and its fate."""
 

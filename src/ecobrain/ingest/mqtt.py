@@ -122,7 +122,7 @@ def ingest_messages(
             if mn is None:
                 logger.warning("MQTT message on unexpected topic %r ignored (acknowledged)", topic)
             elif is_json(payload):
-                replies[index].append((down, _json_reply(mn, payload)))
+                replies[index].append((down, _json_reply(mn, payload, peer=peer, received_at=received_at)))
             elif _frame_mn_matches(payload, mn, peer=peer, received_at=received_at):
                 frames.append((index, mn))
         if frames:
@@ -168,17 +168,56 @@ def _frame_mn_matches(raw: bytes, mn: str, *, peer: str, received_at: datetime) 
     return False
 
 
-def _json_reply(mn: str, payload: bytes) -> bytes:
-    """Ingest one JSON document message of device ``mn``; the JSON answer for ``<prefix>/<MN>/down``."""
+def _json_reply(mn: str, payload: bytes, *, peer: str, received_at: datetime) -> bytes:
+    """Ingest one JSON document message of device ``mn``; the JSON answer for ``<prefix>/<MN>/down``.
+
+    The message is archived raw, like a frame, in the batch's transaction, with the outcome of its answer.
+    """
     try:
         with transaction.atomic():  # a savepoint: this message's failure spares the batch
-            answer = _ingest_json(mn, payload)
+            answer = _ingest_json(mn, payload, received_at=received_at)
     except _CONNECTIVITY_ERRORS:
         raise
     except Exception as exc:
         logger.exception("MQTT JSON message of %s failed; it is not stored", mn)
         answer = _failure("document", f"处理失败，未入库：{type(exc).__name__}")
+    _archive_document(mn, payload, answer, peer=peer, received_at=received_at)
     return json.dumps(answer, ensure_ascii=False).encode("utf-8")
+
+
+# The archive outcome of a refused document, by the field its first error names.
+_REFUSAL_OUTCOMES = {"mn": PacketOutcome.UNKNOWN_MN, "pw": PacketOutcome.AUTH_FAILED}
+
+
+def _archive_document(mn: str, payload: bytes, answer: dict[str, Any], *, peer: str, received_at: datetime) -> None:
+    """The archive row of a JSON document: stored (new values), duplicate (only re-sent values) or refused."""
+    stored = int(answer.get("inserted") or 0) + int(answer.get("updated") or 0)
+    errors = answer.get("errors") or []
+    if stored:
+        outcome = PacketOutcome.STORED if answer.get("inserted") else PacketOutcome.DUPLICATE
+    else:
+        field = (errors[0].get("field") if errors else "") or ""
+        outcome = _REFUSAL_OUTCOMES.get(field, PacketOutcome.DECODE_ERROR)
+    detail = (
+        f"JSON 文档：新增 {answer.get('inserted') or 0}，更新 {answer.get('updated') or 0}，"
+        f"拒收 {answer.get('rejected') or 0}"
+    )
+    if errors:
+        first = errors[0]
+        where = f"第 {first['row']} 行 " if first.get("row") else ""
+        detail += f"；{where}{first.get('field') or ''}：{first.get('message') or ''}"
+    ArchivedPacket.objects.create(
+        raw=payload,
+        received_at=received_at,
+        peer=peer,
+        mn=mn[:64],
+        cn="",
+        qn=str(answer.get("id") or "")[:20],
+        device=Device.objects.filter(mn=mn).first(),
+        outcome=outcome,
+        detail=detail.replace("\x00", "\\0")[:2000],  # PostgreSQL text takes no NUL; an error may quote one
+        values_stored=stored,
+    )
 
 
 def _failure(field: str, message: str, **extra: Any) -> dict[str, Any]:
@@ -193,7 +232,7 @@ def _failure(field: str, message: str, **extra: Any) -> dict[str, Any]:
     }
 
 
-def _ingest_json(mn: str, payload: bytes) -> dict[str, Any]:
+def _ingest_json(mn: str, payload: bytes, *, received_at: datetime | None = None) -> dict[str, Any]:
     if len(payload) > settings.MAX_UPLOAD_BYTES:
         return _failure("document", f"消息 {len(payload)} 字节，超过上限 {settings.MAX_UPLOAD_BYTES} 字节。")
     try:
@@ -217,7 +256,7 @@ def _ingest_json(mn: str, payload: bytes) -> dict[str, Any]:
         answer = _failure("mn" if device is None else "pw", reason, **extra)
         answer["rejected"] = sum(record.size for record in records)  # every row of the message, none stored
         return answer
-    report = ingest_records(records, scope=DeviceScope(device), default_mn=mn)
+    report = ingest_records(records, scope=DeviceScope(device), default_mn=mn, now=received_at)
     return {"ok": report.rejected == 0, **report.as_json(), **extra}
 
 

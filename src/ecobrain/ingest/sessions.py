@@ -21,7 +21,7 @@ from django.db import connections, transaction
 from django.utils import timezone
 
 from ecobrain.ingest.choices import IntervalSource
-from ecobrain.ingest.models import DeviceSession
+from ecobrain.ingest.models import DeviceSession, DeviceStatusChange
 from ecobrain.monitoring.choices import PacketOutcome
 
 logger = logging.getLogger(__name__)
@@ -139,9 +139,27 @@ def record_traffic(
                 ignore_conflicts=True,
             )
             sessions.update({s.device_id: s for s in DeviceSession.objects.filter(device_id__in=missing)})
+        changes = []
         for device_id, batch in traffic.items():
-            apply_traffic(sessions[device_id], batch, gateway=gateway, now=now)
+            session = sessions[device_id]
+            was_online, seen_before = session.online, session.last_seen_at
+            apply_traffic(session, batch, gateway=gateway, now=now)
+            if session.online and not was_online:
+                changes.append(
+                    DeviceStatusChange(
+                        device_id=device_id,
+                        online=True,
+                        at=batch.last_seen_at,
+                        last_seen_at=seen_before,
+                        peer=session.peer,
+                        gateway=session.gateway,
+                        expected_interval=session.expected_interval,
+                        recorded_at=now,
+                    )
+                )
         _update_sessions(list(sessions.values()))
+        if changes:
+            DeviceStatusChange.objects.bulk_create(changes)
     return list(sessions.values())
 
 
@@ -294,9 +312,37 @@ def clear_stale_connections(gateway: str, *, now: datetime | None = None) -> int
 
 
 def mark_offline(now: datetime | None = None) -> int:
-    """Sessions with no data or heartbeat for N expected intervals become offline (one statement)."""
+    """Sessions with no data or heartbeat for N expected intervals become offline, each with a status change.
+
+    One select of the sessions due, then one conditional update each (on the ``offline_after`` read), so a
+    session that a gateway refreshed in between stays online and gets no change row. Going offline is rare
+    next to traffic: a few statements per device that went offline, none otherwise.
+    """
     now = now or timezone.now()
-    return DeviceSession.objects.filter(online=True, offline_after__lt=now).update(online=False, updated=now)
+    due = list(
+        DeviceSession.objects.filter(online=True, offline_after__lt=now).values_list(
+            "pk", "device_id", "offline_after", "last_seen_at", "peer", "gateway", "expected_interval"
+        )
+    )
+    count = 0
+    for pk, device_id, after, last_seen, peer, gateway, interval in due:
+        with transaction.atomic():
+            changed = DeviceSession.objects.filter(pk=pk, online=True, offline_after=after).update(
+                online=False, updated=now
+            )
+            if changed:
+                count += 1
+                DeviceStatusChange.objects.create(
+                    device_id=device_id,
+                    online=False,
+                    at=after,
+                    last_seen_at=last_seen,
+                    peer=peer,
+                    gateway=gateway,
+                    expected_interval=interval,
+                    recorded_at=now,
+                )
+    return count
 
 
 def _process_alive(pid: int) -> bool:

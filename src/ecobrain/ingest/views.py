@@ -14,7 +14,7 @@ from ecobrain.core.object_views import ObjectListView
 from ecobrain.ingest import services
 from ecobrain.ingest.filtersets import DeviceStatusFilterSet, status_condition
 from ecobrain.ingest.forms import DeviceCommandForm
-from ecobrain.ingest.models import DeviceCommand, DeviceSession
+from ecobrain.ingest.models import DeviceCommand, DeviceSession, DeviceStatusChange
 from ecobrain.ingest.tables import STATUS_LABELS, device_status_table, session_of
 from ecobrain.registry.models import Device
 
@@ -58,14 +58,21 @@ class DeviceStatusListView(ObjectListView):
 
 
 HISTORY_SIZE = 20  # commands shown on the device page (the API pages through all of them)
+STATUS_HISTORY_SIZE = 20  # online/offline changes shown on the device page (the API has all of them)
 
 
 def device_session_tab(device, request) -> dict:
     """The device page's 在线状态与命令 tab: its session (None when never seen) and its commands."""
     session = session_of(device) if request.user.has_grant(DeviceSession, "view") else None
     status = session.status() if session is not None else "never"
+    changes = (
+        list(DeviceStatusChange.objects.filter(device=device).order_by("-at", "-pk")[:STATUS_HISTORY_SIZE])
+        if request.user.has_grant(DeviceStatusChange, "view")
+        else None
+    )
     return {
         "session": session,
+        "status_changes": changes,
         "status": status,
         "status_label": STATUS_LABELS[status],
         **command_context(device, request.user),

@@ -8,6 +8,7 @@ rates (传输率, 有效率, 有效传输率) are read with ``DailyCompleteness.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.db import transaction
@@ -15,9 +16,10 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from ecobrain.monitoring.choices import Resolution
-from ecobrain.monitoring.models import OBSERVATION_MODELS, DailyCompleteness, Series
+from ecobrain.monitoring.models import OBSERVATION_MODELS, CompletenessRate, DailyCompleteness, Series
 from ecobrain.monitoring.qc.checks import typical_interval
 from ecobrain.registry.choices import DeviceStatus
+from ecobrain.registry.models import Device
 from ecobrain.standards.hj212 import CHINA_TZ
 
 # Device flags whose values are received but not valid. standards.md §8: "values flagged M, C, D, F, B or T
@@ -189,3 +191,62 @@ def compute_range(first: date, last: date, *, now: datetime | None = None) -> di
         results[day] = compute_completeness(day, now=now)
         day += timedelta(days=1)
     return results
+
+
+# --- reading the rates per data logger (the 数据完整率 page) ------------------------------------------------
+
+# standards.md §8 [I]: platforms show an effective transmission rate of at least 90 % as compliant (the
+# regulatory source of the figure is UNVERIFIED there).
+EFFECTIVE_RATE_TARGET = 0.9
+MAX_RANGE_DAYS = 366
+
+
+@dataclass(frozen=True)
+class DeviceRate:
+    """The completeness of one data logger's series over a range of days."""
+
+    device: Device
+    rate: CompletenessRate
+
+    @property
+    def below_target(self) -> bool:
+        effective = self.rate.effective_rate
+        return effective is not None and effective < EFFECTIVE_RATE_TARGET
+
+
+def device_rates(
+    user,
+    *,
+    first: date,
+    last: date,
+    resolution: str = Resolution.HOUR,
+    district=None,
+    target: str = "",
+    q: str = "",
+) -> list[DeviceRate]:
+    """Each data logger's rates over ``first`` … ``last`` in ``user``'s scope, worst effective rate first.
+
+    ``target`` narrows to station (``"station"``) or outlet (``"outlet"``) loggers; ``q`` searches the MN, the
+    station's name and code, and the enterprise's name. One aggregate query and one query for the loggers.
+    """
+    rows = DailyCompleteness.objects.restrict(user, "view").between(first, last).for_resolution(resolution)
+    if district is not None:
+        rows = rows.for_district(district)
+    if target == "station":
+        rows = rows.filter(series__device__station__isnull=False)
+    elif target == "outlet":
+        rows = rows.filter(series__device__outlet__isnull=False)
+    if q:
+        rows = rows.filter(
+            Q(series__device__mn__icontains=q)
+            | Q(series__device__station__name__icontains=q)
+            | Q(series__device__station__code__icontains=q)
+            | Q(series__device__outlet__enterprise__name__icontains=q)
+        )
+    rates = rows.rates_by("series__device")
+    devices = Device.objects.filter(pk__in=list(rates)).select_related(
+        "station__district", "outlet__enterprise__district"
+    )
+    result = [DeviceRate(device, rates[device.pk]) for device in devices]
+    result.sort(key=lambda r: (r.rate.effective_rate is None, r.rate.effective_rate or 0, r.device.mn))
+    return result

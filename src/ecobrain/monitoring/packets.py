@@ -128,12 +128,22 @@ def keyset_page(
 
 # PW (and a 1072 command's NewPW) as it appears in a frame; the value runs to the next separator.
 _PASSWORD = re.compile(r"((?:^|[;,&#\d])(?:New)?PW=)([^;,&\r\n]*)")
+# "pw" of a JSON observation document (MQTT, docs/ingest.md): a JSON string, escapes included.
+_JSON_PASSWORD = re.compile(r'("pw"\s*:\s*")((?:[^"\\]|\\.)*)(")')
 
 
 def mask_password(text: str) -> str:
-    """The frame with each access password replaced by as many ``*``: byte offsets (error positions) still
-    point at the same characters. The archive keeps the exact bytes; pages, exports and the API show this."""
+    """The frame (or JSON document) with each access password replaced by as many ``*``: byte offsets (error
+    positions) still point at the same characters. The archive keeps the exact bytes; pages, exports and the
+    API show this."""
+    if text.lstrip()[:1] in ("{", "["):
+        return _JSON_PASSWORD.sub(lambda m: m.group(1) + "*" * len(m.group(2)) + m.group(3), text)
     return _PASSWORD.sub(lambda m: m.group(1) + "*" * len(m.group(2)), text)
+
+
+def is_json_document(raw: bytes) -> bool:
+    """An archived JSON observation document (MQTT) rather than an HJ 212 frame."""
+    return bytes(raw).lstrip()[:1] in (b"{", b"[")
 
 
 # --- a frame explained --------------------------------------------------------------------------------------

@@ -17,12 +17,20 @@ from django.views import View
 from ecobrain.core.exports import csv_response, xlsx_response
 from ecobrain.core.models import Region, RegionLevel
 from ecobrain.core.object_views import GatedViewMixin
-from ecobrain.monitoring import packets, readings
+from ecobrain.monitoring import completeness, packets, readings
 from ecobrain.monitoring.choices import Resolution
 from ecobrain.monitoring.filtersets import PacketFilterSet
-from ecobrain.monitoring.models import OBSERVATION_MODELS, ArchivedPacket, HourObservation
+from ecobrain.monitoring.forms import CompletenessFilterForm
+from ecobrain.monitoring.models import (
+    OBSERVATION_MODELS,
+    ArchivedPacket,
+    CompletenessRate,
+    DailyCompleteness,
+    HourObservation,
+)
 from ecobrain.monitoring.overview import CATEGORIES, factor_unit, key_factors, overview_rows
 from ecobrain.monitoring.tables import packet_table
+from ecobrain.monitoring.templatetags.monitoring import percent
 from ecobrain.monitoring.windows import RANGES, WindowError, make_window
 from ecobrain.registry.choices import StationKind
 
@@ -111,7 +119,8 @@ class PacketDetailView(GatedViewMixin, View):
             archived = self.base_queryset().select_related("device").get(pk=pk)
         except ArchivedPacket.DoesNotExist:
             raise Http404(_("原始报文不存在或不在您的权限范围内。")) from None
-        explained = packets.explain_packet(bytes(archived.raw))
+        is_document = packets.is_json_document(archived.raw)
+        explained = None if is_document else packets.explain_packet(bytes(archived.raw))
         return render(
             request,
             "monitoring/packet_detail.html",
@@ -119,8 +128,9 @@ class PacketDetailView(GatedViewMixin, View):
                 **self.common_context(),
                 "object": archived,
                 "raw_text": packets.mask_password(archived.raw_text()),
+                "is_document": is_document,
                 "explained": explained,
-                "edition": explained.packet.version if explained.packet else "2017",
+                "edition": explained.packet.version if explained and explained.packet else "2017",
                 "received_local": packets.china_time(archived.received_at),
             },
         )
@@ -292,3 +302,112 @@ class OverviewView(LoginRequiredMixin, View):
         }
         template = "monitoring/partials/overview_table.html" if request.headers.get("HX-Request") else None
         return render(request, template or "monitoring/overview.html", context)
+
+
+# --- data completeness (有效传输率) per data logger ---------------------------------------------------------
+
+
+def _percent(value: float | None) -> str:
+    return "" if value is None else percent(value)
+
+
+def _device_target(device) -> tuple[str, str]:
+    """(object, district) of a data logger for the table and the export."""
+    if device.station_id:
+        return device.station.name, device.station.district.name if device.station.district_id else ""
+    if device.outlet_id:
+        outlet = device.outlet
+        district = outlet.enterprise.district
+        return f"{outlet.enterprise.name} · {outlet.code}", district.name if district else ""
+    return "", ""
+
+
+class CompletenessView(LoginRequiredMixin, View):
+    """数据完整率: 应传/实传/有效 and 有效传输率 per data logger over a range of days, worst first (standards.md §8)."""
+
+    def get(self, request):
+        user = request.user
+        if not user.has_grant(DailyCompleteness, "view"):
+            raise PermissionDenied(_("您的角色无权查看数据完整率。"))
+        form = CompletenessFilterForm(request.GET)
+        valid = form.is_valid()
+        if not valid:  # show the errors, and the default range meanwhile
+            defaults = CompletenessFilterForm({})
+            defaults.is_valid()
+            data = defaults.cleaned_data
+        else:
+            data = form.cleaned_data
+        rates = completeness.device_rates(
+            user,
+            first=data["first"],
+            last=data["last"],
+            resolution=data["resolution"],
+            district=data.get("district"),
+            target=data.get("target") or "",
+            q=data.get("q") or "",
+        )
+        total = CompletenessRate(
+            sum(r.rate.expected for r in rates),
+            sum(r.rate.received for r in rates),
+            sum(r.rate.valid for r in rates),
+        )
+        below = [r for r in rates if r.below_target]
+        shown = below if data.get("below") else rates
+        export = request.GET.get("export")
+        if export in {"csv", "xlsx"}:
+            return self.export(export, shown, data)
+        per_page = _per_page(request)
+        page = Paginator(shown, per_page).get_page(request.GET.get("page"))
+        context = {
+            "filterset": {"form": form},
+            "filter_errors": form.errors if not valid else None,
+            "data": data,
+            "resolution_label": Resolution(data["resolution"]).label,
+            "page": page,
+            "total": total,
+            "device_count": len(rates),
+            "below_count": len(below),
+            "target_percent": int(completeness.EFFECTIVE_RATE_TARGET * 100),
+            "querystring": _querystring(request, "page", "export"),
+            "per_page": per_page,
+            "page_sizes": packets.PAGE_SIZES,
+            "can_export": user.has_grant(DailyCompleteness, "export"),
+        }
+        template = "monitoring/partials/completeness_table.html" if request.headers.get("HX-Request") else None
+        return render(request, template or "monitoring/completeness.html", context)
+
+    def export(self, kind: str, rates, data):
+        if not self.request.user.has_grant(DailyCompleteness, "export"):
+            raise PermissionDenied(_("您的角色无权导出数据完整率。"))
+        headers = [
+            _("数采仪MN"),
+            _("监测对象"),
+            _("区县"),
+            _("应传个数"),
+            _("实传个数"),
+            _("有效个数"),
+            _("传输率"),
+            _("有效率"),
+            _("有效传输率"),
+        ]
+        numeric = kind == "xlsx"
+
+        def rows():
+            for item in rates:
+                target, district = _device_target(item.device)
+                rate = item.rate
+                ratios = (rate.transmission_rate, rate.validity_rate, rate.effective_rate)
+                yield [
+                    item.device.mn,
+                    target,
+                    district,
+                    rate.expected,
+                    rate.received,
+                    rate.valid,
+                    *((round(r, 4) if r is not None else "") if numeric else _percent(r) for r in ratios),
+                ]
+
+        stem = f"completeness-{data['first']:%Y%m%d}-{data['last']:%Y%m%d}"
+        if kind == "csv":
+            return csv_response(stem, [str(h) for h in headers], rows())
+        return xlsx_response(stem, str(_("数据完整率")), [str(h) for h in headers], rows())

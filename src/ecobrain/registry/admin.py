@@ -22,8 +22,8 @@ class MonitoringFactorAdmin(admin.ModelAdmin):
 
 @admin.register(Station)
 class StationAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "kind", "district", "status", "is_demo")
-    list_filter = ("kind", "status", "district", "is_demo")
+    list_display = ("code", "name", "kind", "district", "status", "water_target_class", "is_demo")
+    list_filter = ("kind", "status", "district", "waterbody", "water_target_class", "is_demo")
     search_fields = ("code", "name")
     filter_horizontal = ("factors",)
     readonly_fields = ("district",)

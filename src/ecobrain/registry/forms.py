@@ -51,9 +51,17 @@ class StationForm(GatedModelForm):
             "address",
             "factors",
             "is_assessment",
+            "waterbody",
+            "water_target_class",
             "notes",
         ]
         widgets = {"factors": forms.SelectMultiple(attrs={"size": 10})}
+        help_texts = {
+            "waterbody": _(
+                "仅水质自动站、地表水断面填写：总磷（湖库另有总氮）按 GB 3838-2002 表1 的河流或湖库限值评价。"
+            ),
+            "water_target_class": _("仅水质自动站、地表水断面填写：Ⅰ–Ⅴ类，用于判断月度水质是否达标。"),
+        }
 
 
 class EnterpriseForm(GatedModelForm):

@@ -23,6 +23,7 @@ from ecobrain.registry.choices import (
     ProtocolVersion,
     StationKind,
     StationStatus,
+    Waterbody,
 )
 from ecobrain.registry.models import (
     Contact,
@@ -60,6 +61,32 @@ def bool_value(raw: str, column: str, errors: list[str]) -> str:
         return ""
     errors.append(f"{column}: “{raw}”应为 是/否 或 1/0")
     return ""
+
+
+ROMAN_CLASSES = {
+    "Ⅰ": "I",
+    "Ⅱ": "II",
+    "Ⅲ": "III",
+    "Ⅳ": "IV",
+    "Ⅴ": "V",
+    "1": "I",
+    "2": "II",
+    "3": "III",
+    "4": "IV",
+    "5": "V",
+}
+
+
+def water_class_value(raw: str, column: str, errors: list[str]) -> str:
+    """A GB 3838 class as I–V, from ``III``, ``Ⅲ``, ``Ⅲ类``, ``3`` or ``iii``; blank stays blank."""
+    text = (raw or "").strip().removesuffix("类").strip()
+    if not text:
+        return ""
+    value = ROMAN_CLASSES.get(text, text.upper())
+    if value in {"I", "II", "III", "IV", "V"}:
+        return value
+    errors.append(f"{column}: “{raw}”不是有效的水质类别，应为 Ⅰ–Ⅴ（可写作 I–V、Ⅲ类 或 1–5）")
+    return raw
 
 
 def split_codes(raw: str) -> list[str]:
@@ -148,6 +175,8 @@ class StationImporter(Importer):
             "factors", "监测因子", help="因子编码，以分号分隔", example="a34004;a34002;a21026;a21004;a21005;a05024"
         ),
         ImportColumn("is_assessment", "参与评价", help="是/否", example="是"),
+        ImportColumn("waterbody", "水体类型", help="仅水质站：河流 / 湖库", example=""),
+        ImportColumn("water_target_class", "水质目标", help="仅水质站：Ⅰ–Ⅴ（或 I–V、Ⅲ类、3）", example=""),
         ImportColumn("notes", "备注"),
     ]
 
@@ -163,6 +192,8 @@ class StationImporter(Importer):
         data["status"] = choice_value(StationStatus, row.get("status"), "status", errors) or StationStatus.ACTIVE
         data["factors"] = factor_pks(row.get("factors", ""), "factors", errors)
         data["is_assessment"] = bool_value(row.get("is_assessment", ""), "is_assessment", errors)
+        data["waterbody"] = choice_value(Waterbody, row.get("waterbody"), "waterbody", errors)
+        data["water_target_class"] = water_class_value(row.get("water_target_class"), "water_target_class", errors)
         return data
 
 

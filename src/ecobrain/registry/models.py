@@ -19,6 +19,7 @@ from ecobrain.core.crypto import constant_time_equals, decrypt_text, encrypt_tex
 from ecobrain.core.gate import GateScope
 from ecobrain.core.models import BaseModel
 from ecobrain.registry.choices import (
+    WATER_STATION_KINDS,
     DeviceStatus,
     EnterpriseStatus,
     FactorMedium,
@@ -136,6 +137,26 @@ class Station(LocatedModel, RegistryModel):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
+
+    def is_water_section(self) -> bool:
+        return self.kind in WATER_STATION_KINDS
+
+    def clean(self) -> None:
+        errors = {}
+        if not self.is_water_section():
+            kind = self.get_kind_display()
+            if self.waterbody:
+                errors["waterbody"] = f"只有水质自动站和地表水断面可以填写水体类型（本站为{kind}）。"
+            if self.water_target_class:
+                errors["water_target_class"] = f"只有水质自动站和地表水断面可以填写水质目标（本站为{kind}）。"
+        elif self.water_target_class == WaterClass.WORSE_THAN_V:
+            errors["water_target_class"] = "水质目标应为Ⅰ–Ⅴ类之一：劣Ⅴ类不能作为考核目标。"
+        try:
+            super().clean()
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+        if errors:
+            raise ValidationError(errors)
 
 
 class Enterprise(LocatedModel, RegistryModel):

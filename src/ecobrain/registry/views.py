@@ -112,6 +112,13 @@ class StationDetailView(ObjectDetailView):
     def extra_context(self, obj):
         return {"factors": obj.factors.all(), "devices": obj.devices.all()}
 
+    def detail_fields(self, obj):
+        fields = super().detail_fields(obj)
+        if obj.is_water_section():
+            return fields
+        water = {str(Station._meta.get_field(name).verbose_name) for name in ("waterbody", "water_target_class")}
+        return [(label, value) for label, value in fields if label not in water]
+
 
 class EnterpriseDetailView(ObjectDetailView):
     """The one file (一源一档): outlets with limits and devices, permits, contacts, on one page with tabs."""

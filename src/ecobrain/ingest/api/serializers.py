@@ -5,7 +5,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from ecobrain.ingest.choices import CommandKind
-from ecobrain.ingest.models import DeviceCommand, DeviceSession
+from ecobrain.ingest.models import DeviceCommand, DeviceSession, DeviceStatusChange
 
 
 class DeviceSessionSerializer(serializers.ModelSerializer):
@@ -95,3 +95,23 @@ class DeviceCommandCreateSerializer(serializers.Serializer):
         help_text='CP 参数，如 {"RtdInterval": 60}、{"BeginTime": "20260301000000", "EndTime": …}',
     )
     note = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
+
+
+class DeviceStatusChangeSerializer(serializers.ModelSerializer):
+    mn = serializers.CharField(source="device.mn", read_only=True)
+
+    class Meta:
+        model = DeviceStatusChange
+        fields = [
+            "id",
+            "device",
+            "mn",
+            "online",
+            "at",
+            "last_seen_at",
+            "peer",
+            "gateway",
+            "expected_interval",
+            "recorded_at",
+        ]
+        read_only_fields = fields

@@ -11,8 +11,8 @@ from rest_framework.response import Response
 from ecobrain.core.api import GatedViewSetMixin
 from ecobrain.ingest import services
 from ecobrain.ingest.api import serializers
-from ecobrain.ingest.filtersets import DeviceCommandFilterSet, DeviceSessionFilterSet
-from ecobrain.ingest.models import DeviceCommand, DeviceSession
+from ecobrain.ingest.filtersets import DeviceCommandFilterSet, DeviceSessionFilterSet, DeviceStatusChangeFilterSet
+from ecobrain.ingest.models import DeviceCommand, DeviceSession, DeviceStatusChange
 from ecobrain.registry.models import Device
 
 
@@ -27,6 +27,20 @@ class DeviceSessionViewSet(GatedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = serializers.DeviceSessionSerializer
     filterset_class = DeviceSessionFilterSet
     ordering_fields = ["device__mn", "last_seen_at", "last_data_at", "packets", "errors"]
+    select_related = ("device",)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="设备上下线记录列表", tags=["设备在线状态"]),
+    retrieve=extend_schema(summary="查看设备上下线记录", tags=["设备在线状态"]),
+)
+class DeviceStatusChangeViewSet(GatedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    """数采仪上线与离线的历史（网关与离线判定任务写入，只读），最新在前。"""
+
+    queryset = DeviceStatusChange.objects.all()
+    serializer_class = serializers.DeviceStatusChangeSerializer
+    filterset_class = DeviceStatusChangeFilterSet
+    ordering_fields = ["at", "recorded_at"]
     select_related = ("device",)
 
 

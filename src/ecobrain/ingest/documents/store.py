@@ -154,6 +154,6 @@ def ingest_records(
         valid.extend(rows)
         report.errors.extend(errors)
         report.rejected += rejected
-    stored = write_rows(valid, series=SeriesCache())
+    stored = write_rows(valid, series=SeriesCache(), received_at=now)
     report.inserted, report.updated = stored.inserted, stored.updated
     return report

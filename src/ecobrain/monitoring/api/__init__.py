@@ -7,3 +7,4 @@ def register(router) -> None:
     router.register("series", views.SeriesViewSet, basename="series")
     router.register("observations", views.ObservationViewSet, basename="observation")
     router.register("packets", views.PacketViewSet, basename="packet")
+    router.register("completeness", views.CompletenessViewSet, basename="completeness")

@@ -16,12 +16,15 @@ from drf_spectacular.utils import (
 )
 from rest_framework import exceptions, serializers, viewsets
 from rest_framework.pagination import CursorPagination
+from rest_framework.response import Response
 
 from ecobrain.core.api import GatedViewSetMixin
 from ecobrain.monitoring.api.serializers import PacketSerializer, SeriesSerializer
 from ecobrain.monitoring.choices import Resolution
+from ecobrain.monitoring.completeness import device_rates
 from ecobrain.monitoring.filtersets import PacketFilterSet, SeriesFilterSet
-from ecobrain.monitoring.models import OBSERVATION_MODELS, ArchivedPacket, Series
+from ecobrain.monitoring.forms import CompletenessFilterForm
+from ecobrain.monitoring.models import OBSERVATION_MODELS, ArchivedPacket, DailyCompleteness, Series
 from ecobrain.monitoring.windows import WindowError, make_window
 from ecobrain.standards.hj212 import CHINA_TZ
 
@@ -214,3 +217,87 @@ class PacketViewSet(GatedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     filterset_class = PacketFilterSet
     filter_backends = [DjangoFilterBackend]
     pagination_class = PacketCursorPagination
+
+
+class CompletenessViewSet(viewsets.ViewSet):
+    """数据完整率：各数采仪在日期范围内的应传、实传、有效个数与有效传输率（最差的在前）。"""
+
+    @extend_schema(
+        summary="数据完整率（按数采仪）",
+        tags=["监测数据"],
+        parameters=[
+            OpenApiParameter("first", OpenApiTypes.DATE, description="开始日期（北京时间自然日），默认结束前 6 天。"),
+            OpenApiParameter("last", OpenApiTypes.DATE, description="结束日期（含），默认今天。范围最多 366 天。"),
+            OpenApiParameter("resolution", OpenApiTypes.STR, enum=["minute", "hour", "day"], description="默认 hour。"),
+            OpenApiParameter("district", OpenApiTypes.STR, description="区县行政区划代码。"),
+            OpenApiParameter("target", OpenApiTypes.STR, enum=["station", "outlet"], description="对象类型。"),
+            OpenApiParameter("q", OpenApiTypes.STR, description="搜索 MN、站点名称或编码、企业名称。"),
+            OpenApiParameter("below", OpenApiTypes.BOOL, description="仅返回有效传输率低于 90% 的数采仪。"),
+        ],
+        responses={
+            200: inline_serializer(
+                "CompletenessList",
+                {
+                    "first": serializers.DateField(),
+                    "last": serializers.DateField(),
+                    "resolution": serializers.CharField(),
+                    "results": inline_serializer(
+                        "DeviceCompleteness",
+                        {
+                            "device": serializers.IntegerField(),
+                            "mn": serializers.CharField(),
+                            "station": serializers.IntegerField(allow_null=True),
+                            "outlet": serializers.IntegerField(allow_null=True),
+                            "expected": serializers.IntegerField(),
+                            "received": serializers.IntegerField(),
+                            "valid": serializers.IntegerField(),
+                            "transmission_rate": serializers.FloatField(allow_null=True),
+                            "validity_rate": serializers.FloatField(allow_null=True),
+                            "effective_rate": serializers.FloatField(allow_null=True),
+                            "below_target": serializers.BooleanField(),
+                        },
+                        many=True,
+                    ),
+                },
+            ),
+            400: OpenApiResponse(description="参数无效：日期格式错误、开始晚于结束、范围超过 366 天或未知的区县。"),
+            **_ERRORS,
+        },
+    )
+    def list(self, request):
+        if not request.user.has_grant(DailyCompleteness, "view"):
+            raise exceptions.PermissionDenied("您的角色无权查看数据完整率。")
+        form = CompletenessFilterForm(request.query_params)
+        if not form.is_valid():
+            raise exceptions.ValidationError({k: [str(m) for m in v] for k, v in form.errors.items()})
+        data = form.cleaned_data
+        rates = device_rates(
+            request.user,
+            first=data["first"],
+            last=data["last"],
+            resolution=data["resolution"],
+            district=data.get("district"),
+            target=data.get("target") or "",
+            q=data.get("q") or "",
+        )
+        if data.get("below"):
+            rates = [r for r in rates if r.below_target]
+        results = [
+            {
+                "device": r.device.pk,
+                "mn": r.device.mn,
+                "station": r.device.station_id,
+                "outlet": r.device.outlet_id,
+                "expected": r.rate.expected,
+                "received": r.rate.received,
+                "valid": r.rate.valid,
+                "transmission_rate": r.rate.transmission_rate,
+                "validity_rate": r.rate.validity_rate,
+                "effective_rate": r.rate.effective_rate,
+                "below_target": r.below_target,
+            }
+            for r in rates
+        ]
+        return Response(
+            {"first": data["first"], "last": data["last"], "resolution": data["resolution"], "results": results}
+        )

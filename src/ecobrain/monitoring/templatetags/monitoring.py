@@ -34,6 +34,12 @@ def cn_name(cn: str, edition: str = "2017") -> str:
 
 
 @register.filter
+def percent(fraction) -> str:
+    """A rate held as a fraction (0.9714) as a percentage with two decimals ("97.14%"); "—" for None."""
+    return "—" if fraction is None else f"{fraction * 100:.2f}%"
+
+
+@register.filter
 def get_item(mapping, key):
     return mapping.get(key) if mapping else None
 

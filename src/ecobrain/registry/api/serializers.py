@@ -74,6 +74,8 @@ class MonitoringFactorSerializer(GatedModelSerializer):
 class StationSerializer(GatedModelSerializer):
     kind_display = display("kind")
     status_display = display("status")
+    waterbody_display = display("waterbody")
+    water_target_class_display = display("water_target_class")
     district_name = related_text("district.name")
     factors = FactorCodeField(many=True, required=False, help_text="监测因子编码列表（HJ 212-2017），例如 a34004。")
 
@@ -94,6 +96,10 @@ class StationSerializer(GatedModelSerializer):
             "address",
             "factors",
             "is_assessment",
+            "waterbody",
+            "waterbody_display",
+            "water_target_class",
+            "water_target_class_display",
             "is_demo",
             "notes",
             *TIMESTAMPS,
@@ -103,6 +109,8 @@ class StationSerializer(GatedModelSerializer):
             "longitude": {"required": True},
             "latitude": {"required": True},
             "district": {"help_text": "由经纬度推算的所属区县（只读）。"},
+            "waterbody": {"help_text": "水体类型 river（河流）或 lake（湖库）；仅水质站。"},
+            "water_target_class": {"help_text": "水质目标 I–V；仅水质站。"},
         }
 
 

@@ -40,6 +40,8 @@ class StationPlan:
     is_assessment: bool = False
     notes: str = ""
     device: DevicePlan | None = None
+    waterbody: str = ""
+    water_target_class: str = ""
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from ecobrain.registry.demo.tables import (
     COUNTIES,
     COUNTY_BY_ADCODE,
     DEMO_POSITION_NOTE,
+    DEMO_TARGET_NOTE,
     MET_FACTORS,
     MICRO_FACTOR_SETS,
     NATIONAL_NOTE,
@@ -23,6 +24,7 @@ from ecobrain.registry.demo.tables import (
     VOCS_STATIONS,
     WATER_FACTORS,
     WATER_STATIONS,
+    WATER_TARGETS,
 )
 
 # The digit after the county adcode in a station data logger's MN (outlet MNs have 0 there).
@@ -148,7 +150,19 @@ def _water(rng: random.Random, sampler: PointSampler):
     for serial, (code, name, kind, adcode, anchor) in enumerate(WATER_STATIONS, start=1):
         point = sampler.place(adcode, anchor, 0.003)
         device = _device(rng, kind, adcode, serial)
-        yield _station(code, name, kind, adcode, point, factors=WATER_FACTORS, device=device)
+        waterbody, target = WATER_TARGETS[code]
+        yield _station(
+            code,
+            name,
+            kind,
+            adcode,
+            point,
+            factors=WATER_FACTORS,
+            device=device,
+            waterbody=waterbody,
+            water_target_class=target,
+            notes=f"{DEMO_POSITION_NOTE}；{DEMO_TARGET_NOTE}",
+        )
 
 
 def _soil(rng: random.Random, sampler: PointSampler):

@@ -74,6 +74,15 @@ WATER_STATIONS = (
     ("SXY-WQ-03", "泾河桥", StationKind.WATER_AUTO, "610423", (108.870, 34.500)),
     ("SXY-WQ-04", "泾河彬州段", StationKind.WATER_SECTION, "610482", (108.100, 35.020)),
 )
+# The sections' waterbody (all four are on rivers) and target class (水质目标) by code. The targets are demo values,
+# not the official assessment targets of these sections.
+WATER_TARGETS = {
+    "SXY-WQ-01": ("river", "III"),
+    "SXY-WQ-02": ("river", "IV"),
+    "SXY-WQ-03": ("river", "III"),
+    "SXY-WQ-04": ("river", "III"),
+}
+DEMO_TARGET_NOTE = "水质目标为演示值，非官方考核目标"
 RADIATION_STATION = ("SXY-RAD-01", "咸阳市辐射环境自动监测站", "610404")
 SOIL_POINT_KINDS = ("基础点", "风险监控点", "背景点")
 

@@ -68,6 +68,8 @@ def write_stations(plans: list[StationPlan], factors: dict[str, MonitoringFactor
                 latitude=plan.lat,
                 address=plan.address,
                 is_assessment=plan.is_assessment,
+                waterbody=plan.waterbody,
+                water_target_class=plan.water_target_class,
                 is_demo=True,
                 notes=plan.notes,
             )
@@ -76,6 +78,13 @@ def write_stations(plans: list[StationPlan], factors: dict[str, MonitoringFactor
         ],
     )
     stations = {s.code: s for s in Station.objects.filter(code__in=codes, is_demo=True)}
+    # Demo sections written before stations had a waterbody and a target gain them (nothing else changes).
+    for plan in plans:
+        station = stations.get(plan.code)
+        if station is not None and plan.waterbody and not station.waterbody and not station.water_target_class:
+            Station.objects.filter(pk=station.pk).update(
+                waterbody=plan.waterbody, water_target_class=plan.water_target_class, notes=plan.notes
+            )
     through = Station.factors.through
     linked = set(through.objects.filter(station__in=stations.values()).values_list("station_id", "monitoringfactor_id"))
     links = [

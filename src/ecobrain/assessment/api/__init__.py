@@ -1,0 +1,1 @@
+"""Assessment API on the /api/v1/ router."""
