@@ -218,6 +218,9 @@ FIELD_ENCRYPTION_KEY = env_str("ECOBRAIN_FIELD_ENCRYPTION_KEY", SECRET_KEY)
 QC_RULES_FILE = env_str("ECOBRAIN_QC_RULES_FILE", "")
 # Raw packet archive: packets older than this many days are deleted by a daily job; 0 keeps them forever.
 ARCHIVE_RETENTION_DAYS = env_int("ECOBRAIN_ARCHIVE_RETENTION_DAYS", 400, minimum=0)
+# Air assessment job (docs/air-assessment.md "Late data"): with no watermark yet, the first pass takes in the hourly
+# values received in the last this many hours, not the whole history (`ecobrain assess recompute` does that).
+ASSESSMENT_FIRST_RUN_HOURS = env_int("ECOBRAIN_ASSESSMENT_FIRST_RUN_HOURS", 72, minimum=1)
 
 LOGGING = {
     "version": 1,
