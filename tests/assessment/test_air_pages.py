@@ -146,6 +146,9 @@ def test_station_filters_search_district_and_kind(air_world, login, monitor):
     response = client.get(AIR, {"district": "610402", "kind": "air_micro", "hour": "2026-11-30T08:00"})
     assert station_codes(response) == ["AQ002"]
     assert [p["code"] for p in map_points(response)] == []  # the map follows the filter: AQ002 has no coordinates
+    body = response.content.decode()  # the station search keeps the chosen hour, and 重置 keeps it too
+    assert '<input type="hidden" name="hour" value="2026-11-30T08:00">' in body
+    assert 'href="?hour=2026-11-30T08:00"' in body
 
 
 def test_a_bad_filter_value_is_a_message_not_an_error(air_world, login, monitor):

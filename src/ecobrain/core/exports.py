@@ -68,28 +68,8 @@ def csv_response(stem: str, headers: list[str], rows: Iterable[list]) -> Streami
 
 
 def xlsx_response(stem: str, title: str, headers: list[str], rows: Iterable[list]) -> HttpResponse:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=title[:31] or "Sheet1")
-    header_cells = []
-    for header in headers:
-        from openpyxl.cell import WriteOnlyCell
-
-        cell = WriteOnlyCell(sheet, value=header)
-        cell.font = Font(bold=True)
-        header_cells.append(cell)
-    sheet.append(header_cells)
-    for row in rows:
-        sheet.append([_cell(v) if not isinstance(v, (int, float)) or isinstance(v, bool) else v for v in row])
-    buffer = BytesIO()
-    workbook.save(buffer)
-    response = HttpResponse(
-        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = f'attachment; filename="{_filename(stem, "xlsx")}"'
-    return response
+    """One sheet: a bold header row, then the rows (numbers stay numbers, text is neutralised)."""
+    return xlsx_workbook_response(stem, [(title, [(None, headers, rows)])])
 
 
 def xlsx_workbook_response(stem: str, sheets: list[tuple[str, list[tuple[str | None, list[str] | None, list[list]]]]]):

@@ -53,13 +53,11 @@ class DeviceStatusFilterSet(SearchFilterSet):
         return queryset.filter(**{f"{value}__isnull": False})
 
 
-class DeviceSessionFilterSet(django_filters.FilterSet):
-    """The sessions API: by device, MN, status, district."""
+class _PerDeviceFilterSet(django_filters.FilterSet):
+    """Filters of rows that belong to one data logger (``device``): its id, its MN, its district."""
 
     device = IdFilter(field_name="device_id", label=_("数采仪 ID"))
     mn = django_filters.CharFilter(field_name="device__mn", label=_("MN"))
-    status = django_filters.ChoiceFilter(choices=STATUS_CHOICES, method="filter_status", label=_("在线状态"))
-    connected = django_filters.BooleanFilter(label=_("已连接"))
     # field_name gives the schema the id type; the method matches the station's or the outlet's district.
     district = django_filters.ModelChoiceFilter(
         field_name="device__station__district",
@@ -69,15 +67,22 @@ class DeviceSessionFilterSet(django_filters.FilterSet):
         empty_label=_("全部"),
     )
 
+    def filter_district(self, queryset, name, value):
+        return queryset.filter(district_condition(value, prefix="device__"))
+
+
+class DeviceSessionFilterSet(_PerDeviceFilterSet):
+    """The sessions API: by device, MN, status, district."""
+
+    status = django_filters.ChoiceFilter(choices=STATUS_CHOICES, method="filter_status", label=_("在线状态"))
+    connected = django_filters.BooleanFilter(label=_("已连接"))
+
     class Meta:
         model = DeviceSession
         fields = ["device", "mn", "status", "connected", "district"]
 
     def filter_status(self, queryset, name, value):
         return queryset.filter(status_condition(value, prefix=""))
-
-    def filter_district(self, queryset, name, value):
-        return queryset.filter(district_condition(value, prefix="device__"))
 
 
 class DeviceCommandFilterSet(django_filters.FilterSet):
@@ -93,25 +98,13 @@ class DeviceCommandFilterSet(django_filters.FilterSet):
         fields = ["device", "mn", "cn", "state"]
 
 
-class DeviceStatusChangeFilterSet(django_filters.FilterSet):
+class DeviceStatusChangeFilterSet(_PerDeviceFilterSet):
     """The status-change history API: by device, MN, direction, district and time."""
 
-    device = IdFilter(field_name="device_id", label=_("数采仪 ID"))
-    mn = django_filters.CharFilter(field_name="device__mn", label=_("MN"))
     online = django_filters.BooleanFilter(label=_("上线"))
     at_after = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="gte", label=_("发生时间自"))
     at_before = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="lt", label=_("发生时间至"))
-    district = django_filters.ModelChoiceFilter(
-        field_name="device__station__district",
-        queryset=_districts,
-        method="filter_district",
-        label=_("区县"),
-        empty_label=_("全部"),
-    )
 
     class Meta:
         model = DeviceStatusChange
         fields = ["device", "mn", "online", "at_after", "at_before", "district"]
-
-    def filter_district(self, queryset, name, value):
-        return queryset.filter(district_condition(value, prefix="device__"))

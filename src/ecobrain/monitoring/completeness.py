@@ -250,3 +250,16 @@ def device_rates(
     result = [DeviceRate(device, rates[device.pk]) for device in devices]
     result.sort(key=lambda r: (r.rate.effective_rate is None, r.rate.effective_rate or 0, r.device.mn))
     return result
+
+
+def device_rates_for(user, filters: dict) -> list[DeviceRate]:
+    """:func:`device_rates` for the cleaned data of ``CompletenessFilterForm`` (the page and the API)."""
+    return device_rates(
+        user,
+        first=filters["first"],
+        last=filters["last"],
+        resolution=filters["resolution"],
+        district=filters.get("district"),
+        target=filters.get("target") or "",
+        q=filters.get("q") or "",
+    )

@@ -337,15 +337,7 @@ class CompletenessView(LoginRequiredMixin, View):
             data = defaults.cleaned_data
         else:
             data = form.cleaned_data
-        rates = completeness.device_rates(
-            user,
-            first=data["first"],
-            last=data["last"],
-            resolution=data["resolution"],
-            district=data.get("district"),
-            target=data.get("target") or "",
-            q=data.get("q") or "",
-        )
+        rates = completeness.device_rates_for(user, data)
         total = CompletenessRate(
             sum(r.rate.expected for r in rates),
             sum(r.rate.received for r in rates),

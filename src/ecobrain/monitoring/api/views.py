@@ -21,7 +21,7 @@ from rest_framework.response import Response
 from ecobrain.core.api import GatedViewSetMixin
 from ecobrain.monitoring.api.serializers import PacketSerializer, SeriesSerializer
 from ecobrain.monitoring.choices import Resolution
-from ecobrain.monitoring.completeness import device_rates
+from ecobrain.monitoring.completeness import device_rates_for
 from ecobrain.monitoring.filtersets import PacketFilterSet, SeriesFilterSet
 from ecobrain.monitoring.forms import CompletenessFilterForm
 from ecobrain.monitoring.models import OBSERVATION_MODELS, ArchivedPacket, DailyCompleteness, Series
@@ -271,15 +271,7 @@ class CompletenessViewSet(viewsets.ViewSet):
         if not form.is_valid():
             raise exceptions.ValidationError({k: [str(m) for m in v] for k, v in form.errors.items()})
         data = form.cleaned_data
-        rates = device_rates(
-            request.user,
-            first=data["first"],
-            last=data["last"],
-            resolution=data["resolution"],
-            district=data.get("district"),
-            target=data.get("target") or "",
-            q=data.get("q") or "",
-        )
+        rates = device_rates_for(request.user, data)
         if data.get("below"):
             rates = [r for r in rates if r.below_target]
         results = [
