@@ -154,8 +154,11 @@ class SimulatedDevice:
                 next_hour = _next_boundary(now - self.upload_delay, HOUR) + self.upload_delay
                 continue
             if t == next_rtd:
-                if self.now() - t <= self.rtd_interval:  # real-time data missed while away is not re-sent
-                    await self.submit(Upload(REALTIME, math.floor(t)))
+                stamp = math.floor(t)
+                # Real-time data is not re-sent: an instant that fell in an outage or lies an interval behind is
+                # skipped. The stamp is the scheduled instant itself, whatever the event loop's delay.
+                if stamp >= self._outage_until and self.now() - t <= self.rtd_interval:
+                    await self.submit(Upload(REALTIME, stamp))
                 next_rtd = max(t + self.rtd_interval, self._next_realtime(self.now() - self.rtd_interval))
             elif t == next_min:
                 await self.submit(Upload(MINUTE, t - self.upload_delay - period))
