@@ -65,6 +65,9 @@ INSTALLED_APPS = [
     "ecobrain.monitoring",
     "ecobrain.ingest",
     "ecobrain.assessment",
+    "ecobrain.notifications",
+    "ecobrain.alarms",
+    "ecobrain.workorders",
 ]
 
 MIDDLEWARE = [

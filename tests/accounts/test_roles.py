@@ -54,11 +54,13 @@ def test_enterprise_user_cannot_change_anything():
     assert not role_allows(Role.ENTERPRISE_USER, "registry.station", "view")
 
 
-def test_bureau_leader_reads_everything_and_writes_nothing():
+def test_bureau_leader_reads_everything_and_writes_only_instructions():
     for label in (lbl for lbl in LABELS if lbl.startswith("registry.")):
         assert role_allows(Role.BUREAU_LEADER, label, "view"), label
         assert role_allows(Role.BUREAU_LEADER, label, "export"), label
-    for label in LABELS:
+    # A leader's instruction (领导批示) is a work order the leader creates; nothing else is written.
+    assert role_allows(Role.BUREAU_LEADER, "workorders.workorder", "add")
+    for label in (lbl for lbl in LABELS if lbl != "workorders.workorder"):
         for action in WRITES:
             assert not role_allows(Role.BUREAU_LEADER, label, action), (label, action)
     assert role_allows(Role.BUREAU_LEADER, "audit.objectchange", "view")

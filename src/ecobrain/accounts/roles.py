@@ -130,6 +130,51 @@ for _role, _grants in INGEST_GRANTS.items():
     ROLE_GRANTS[_role].update(_grants)
 
 
+# Alarms and work orders (docs/alarms.md, docs/workorders.md). Rules are configured by monitoring staff; alarms are
+# acknowledged and dispatched by the duty roles in their scope; work orders are created by the city (and leaders'
+# instructions), handled by district branches, checked by the dispatching side (the services enforce who).
+WORKFLOW_READ = {
+    "alarms.alarm": READ,
+    "alarms.alarmevent": VIEW,
+    "alarms.alarmrule": VIEW,
+    "workorders.workorder": READ,
+    "workorders.workorderevent": VIEW,
+    "workorders.workorderattachment": VIEW,
+    "workorders.extensionrequest": VIEW,
+    "workorders.deadlinepolicy": VIEW,
+    "workorders.holiday": VIEW,
+}
+HANDLE = frozenset({"view", "change", "export"})
+WORKFLOW_GRANTS: dict[str, dict[str, frozenset[str]]] = {
+    Role.BUREAU_LEADER: {**WORKFLOW_READ, "workorders.workorder": READ | {"add", "change"}},
+    Role.MONITORING_STAFF: {
+        **WORKFLOW_READ,
+        "alarms.alarmrule": EDIT | {"delete"},
+        "alarms.alarm": HANDLE,
+        "workorders.workorder": EDIT,
+        "workorders.workorderattachment": EDIT,
+        "workorders.extensionrequest": EDIT,
+    },
+    Role.ENFORCEMENT_OFFICER: {
+        **WORKFLOW_READ,
+        "alarms.alarm": HANDLE,
+        "workorders.workorder": EDIT,
+        "workorders.workorderattachment": EDIT,
+        "workorders.extensionrequest": EDIT,
+    },
+    Role.DISTRICT_HANDLER: {
+        **WORKFLOW_READ,
+        "alarms.alarm": HANDLE,
+        "workorders.workorder": HANDLE,
+        "workorders.workorderattachment": EDIT,
+        "workorders.extensionrequest": EDIT,
+    },
+    Role.ENTERPRISE_USER: {"alarms.alarm": VIEW, "alarms.alarmevent": VIEW},
+}
+for _role, _grants in WORKFLOW_GRANTS.items():
+    ROLE_GRANTS[_role].update(_grants)
+
+
 def role_allows(role: str, label: str, action: str) -> bool:
     grants = ROLE_GRANTS.get(role, {})
     app = label.split(".", 1)[0]
