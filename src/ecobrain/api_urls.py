@@ -7,6 +7,7 @@ from ecobrain.assessment.api.air import register as register_air
 from ecobrain.assessment.api.water import register as register_water
 from ecobrain.ingest.api import register as register_ingest
 from ecobrain.monitoring.api import register as register_monitoring
+from ecobrain.notifications.api import register as register_notifications
 from ecobrain.registry.api import register as register_registry
 
 router = DefaultRouter()
@@ -15,6 +16,7 @@ register_monitoring(router)
 register_ingest(router)
 register_air(router)
 register_water(router)
+register_notifications(router)
 
 from django.urls import path  # noqa: E402
 
