@@ -28,10 +28,10 @@ from ecobrain.core.management.commands.serve import complete_options, run_group
 from ecobrain.core.models import JobRun
 from ecobrain.core.processes import ComponentError, ProcessGroup, WebComponent, serve_components
 from ecobrain.monitoring.models import HourObservation
+from ecobrain.monitoring.services import ObservationRow, ensure_series, store_observations
 from ecobrain.notifications.choices import DeliveryStatus
 from ecobrain.notifications.models import Delivery
 from ecobrain.notifications.services import notify
-from ecobrain.monitoring.services import ObservationRow, ensure_series, store_observations
 from ecobrain.registry.models import MonitoringFactor
 from ecobrain.standards.hj212 import decode, encode, packet_from_json
 from tests import factories

@@ -17,8 +17,8 @@ class NotificationFilterSet(django_filters.FilterSet):
 
     unread = YesNoFilter(field_name="read_at", lookup_expr="isnull", label=_("未读"))
     kind = django_filters.ChoiceFilter(choices=NotificationKind.choices, label=_("类型"))
-    severity = django_filters.TypedChoiceFilter(
-        choices=Severity.choices, coerce=int, field_name="severity", lookup_expr="gte", label=_("级别不低于")
+    severity = django_filters.ChoiceFilter(
+        choices=Severity.choices, field_name="severity", lookup_expr="gte", label=_("级别不低于")
     )
     q = django_filters.CharFilter(method="search", label=_("搜索"))
 

@@ -176,7 +176,10 @@ class Sender:
     def send_batch(self, now: datetime | None = None) -> SendSummary:
         """Claim up to ``batch_size`` due deliveries, send them, mark them."""
         summary = SendSummary()
-        self._fail_abandoned(now or timezone.now())
+        now = now or timezone.now()
+        if not self._anything_due(now):  # an idle poll reads two index entries and takes no write lock
+            return summary
+        self._fail_abandoned(now)
         token, rows = self.claim(now)
         if not rows:
             return summary
@@ -221,6 +224,12 @@ class Sender:
             .order_by("next_attempt_at", "id")
         )
         return token, rows
+
+    def _anything_due(self, now: datetime) -> bool:
+        return (
+            Delivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now).exists()
+            or Delivery.objects.filter(status=DeliveryStatus.SENDING, claimed_until__lt=now).exists()
+        )
 
     def _candidates(self, condition: Q, now: datetime) -> list[int]:
         queryset = Delivery.objects.filter(condition).order_by("next_attempt_at", "id")

@@ -118,7 +118,8 @@ def close_streams() -> None:
 
 def unread_count(user_id: int) -> int:
     """Unread notifications, counted up to :data:`BADGE_CAP` (index ``notification_inbox``)."""
-    return Notification.objects.filter(recipient_id=user_id, read_at__isnull=True).values("id")[:BADGE_CAP].count()
+    unread = Notification.objects.filter(recipient_id=user_id, read_at__isnull=True).order_by()  # no sort to count
+    return unread.values("id")[:BADGE_CAP].count()
 
 
 def latest_id(user_id: int) -> int:

@@ -66,6 +66,8 @@
   });
   source.addEventListener('notification', function (event) {
     showToast(JSON.parse(event.data));
+    var stale = document.getElementById('eb-inbox-new');  // the inbox page: offer to reload its list
+    if (stale) stale.classList.remove('d-none');
     remember(event.lastEventId);
   });
   window.addEventListener('pagehide', function () { source.close(); });
