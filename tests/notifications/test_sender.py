@@ -275,3 +275,27 @@ def test_a_stopping_sender_gives_the_rest_of_its_batch_back(db, mail_settings, s
 def test_the_lease_must_exceed_the_send_timeout(db, mail_settings):
     with pytest.raises(ValueError, match="lease"):
         Sender(lease=5, send_timeout=5, sms_backend=RecordingSMS())
+
+
+def test_a_database_hiccup_while_marking_is_retried(db, mail_settings, smtp_server, handler_with_address, monkeypatch):
+    from django.db import OperationalError
+    from django.db.models import QuerySet
+
+    from ecobrain.notifications import sender as sender_module
+
+    delivery = email_of(alarm(handler_with_address))
+    monkeypatch.setattr(sender_module, "MARK_RETRY_PAUSES", (0, 0, None))
+    real_update = QuerySet.update
+    failures = []
+
+    def flaky_update(self, **values):
+        if values.get("status") == DeliveryStatus.SENT and len(failures) < 2:
+            failures.append(1)
+            raise OperationalError("database table is locked")
+        return real_update(self, **values)
+
+    monkeypatch.setattr(QuerySet, "update", flaky_update)
+    assert Sender(sms_backend=RecordingSMS()).send_due().sent == 1
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.SENT and len(failures) == 2
+    assert len(smtp_server.messages) == 1

@@ -21,6 +21,7 @@ from ecobrain.core.processes import WebComponent
 from ecobrain.notifications import stream
 from ecobrain.notifications.models import Notification
 from ecobrain.notifications.services import notify
+from tests.notifications.locking import retry_while_locked
 
 URL = reverse("notifications:stream")
 
@@ -100,6 +101,8 @@ def test_a_bad_last_event_id_is_ignored(login, handler, short_streams):
     tell(handler, "a:1")
     events = read_all(login(handler).get(URL + "?last=abc"))
     assert [e.get("event") for e in events[1:]] == ["unread"]
+    events = read_all(login(handler).get(URL, HTTP_LAST_EVENT_ID="9" * 40))  # beyond any row id
+    assert [e.get("event") for e in events[1:]] == ["unread"]
 
 
 def test_the_badge_is_capped(login, handler, short_streams):
@@ -170,16 +173,16 @@ def test_a_new_notification_reaches_an_open_page_at_once(web, handler, other_use
         assert "200 OK" in sse.head.splitlines()[0] and "text/event-stream" in sse.head
         assert sse.next_event("unread")["data"]["unread"] == 1
         assert stream.SLOTS.limit == 2  # half of waitress's 4 threads
-        tell(other_user, "alarm:9")  # someone else's: nothing for this page
+        retry_while_locked(lambda: tell(other_user, "alarm:9"))  # someone else's: nothing for this page
         started = time.monotonic()
-        fresh = tell(handler, "alarm:10", title="新报警")
+        fresh = retry_while_locked(lambda: tell(handler, "alarm:10", title="新报警"))
         event = sse.next_event("notification")
         woke_after = time.monotonic() - started
         assert event["data"]["title"] == "新报警" and event["id"] == str(fresh.pk)
         assert woke_after < 0.9  # woken by the commit in this process, not by the 1 s poll
         assert sse.next_event("unread")["data"]["unread"] == 2
         # A change by another process (no wake-up here) is found by the poll.
-        Notification.objects.filter(recipient=handler).update(read_at=timezone.now())
+        retry_while_locked(lambda: Notification.objects.filter(recipient=handler).update(read_at=timezone.now()))
         assert sse.next_event("unread")["data"]["unread"] == 0
     finally:
         sse.close()
@@ -219,3 +222,25 @@ def test_a_notification_created_long_ago_is_not_replayed_as_new(login, handler, 
     )
     events = read_all(login(handler).get(URL))
     assert [e.get("event") for e in events[1:]] == ["unread"]
+
+
+def test_stopping_the_web_server_ends_open_streams_at_once(web, handler):
+    sse = SSEClient(web.port, session_of(handler))
+    try:
+        sse.next_event("unread")
+        started = time.monotonic()
+        web.stop()  # `ecobrain serve` on Ctrl+C / SIGTERM
+        with pytest.raises((EOFError, OSError)):
+            sse.next_event("never")
+        assert time.monotonic() - started < 5  # not the 20 s lifetime
+    finally:
+        sse.close()
+    assert stream.SLOTS.open == 0
+    restarted = WebComponent("127.0.0.1", 0, threads=4)
+    restarted.start()
+    try:  # streams opened after the stop run normally
+        again = SSEClient(restarted.port, session_of(handler))
+        assert again.next_event("unread")["data"]["unread"] == 0
+        again.close()
+    finally:
+        restarted.stop()

@@ -102,7 +102,7 @@ class WebComponent(Component):
     def stop(self, timeout: float = 10.0) -> None:
         from ecobrain.notifications.stream import close_streams
 
-        server = self.server
+        server, self.server = self.server, None  # a second stop() is a no-op
         if server is None:
             return
         close_streams()  # open notification streams end now instead of holding threads until their lifetime is up

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import close_old_connections, connection, connections, transaction
+from django.db import DatabaseError, close_old_connections, connection, connections, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -45,6 +45,7 @@ from ecobrain.notifications.sms import SMSBackend, load_sms_backend, mask_phone
 logger = logging.getLogger(__name__)
 
 ERROR_MAX = 2000
+MARK_RETRY_PAUSES = (0.1, 0.3, 1.0, 2.0, 5.0, None)  # seconds between attempts to record an outcome; None: give up
 
 
 @dataclass
@@ -131,7 +132,8 @@ class Sender:
         return self._stop.is_set()
 
     def run(self) -> None:
-        """Send until :meth:`stop`; a database that is away for a moment is retried on the next poll."""
+        """Send until :meth:`stop`. A failed pass (the database away for a moment) is tried again after 1 s, then
+        2 s, 4 s … up to the poll interval, so a short hiccup costs seconds and an outage does not flood the log."""
         on_outbox_change(self.wake)
         logger.info(
             "notification sender %s: email %s, SMS %s",
@@ -139,6 +141,7 @@ class Sender:
             settings.SMTP.describe() if self.mailer is not None and settings.SMTP else "off (ECOBRAIN_SMTP_URL)",
             f"{type(self.sms).__module__}.{type(self.sms).__qualname__}",
         )
+        failures = 0
         try:
             while not self._stop.is_set():
                 self._wake.clear()
@@ -147,9 +150,13 @@ class Sender:
                 try:
                     summary = self.send_batch()
                     busy = summary.handled >= self.batch_size
+                    failures = 0
                 except Exception:
-                    logger.exception("notification sender pass failed")
-                if not busy:
+                    failures += 1
+                    logger.exception("notification sender pass failed (%d in a row)", failures)
+                if failures:
+                    self._stop.wait(min(self.poll, 2.0 ** (failures - 1)))
+                elif not busy:
                     self._wake.wait(self.poll)
         finally:
             remove_outbox_listener(self.wake)
@@ -333,10 +340,24 @@ class Sender:
         return min(self.retry_max, self.retry_base * 2 ** max(0, attempts - 1))
 
     def _mark(self, delivery: Delivery, token: str, values: dict) -> bool:
-        """Record the outcome if the claim still holds; False when it expired and another sender took the row."""
-        marked = Delivery.objects.filter(pk=delivery.pk, claimed_by=token, status=DeliveryStatus.SENDING).update(
-            claimed_until=None, **values
-        )
+        """Record the outcome if the claim still holds; False when it expired and another sender took the row.
+
+        The message has gone out (or not) by now, so a database that fails for a moment is tried again for a while
+        rather than leaving the row SENDING until its lease runs out (which would send a sent message again).
+        """
+        rows = Delivery.objects.filter(pk=delivery.pk, claimed_by=token, status=DeliveryStatus.SENDING)
+        for pause in MARK_RETRY_PAUSES:
+            try:
+                marked = rows.update(claimed_until=None, **values)
+                break
+            except DatabaseError as exc:
+                if pause is None:
+                    raise
+                logger.warning(
+                    "delivery %s: marking it %s failed (%s), trying again", delivery.pk, values["status"], exc
+                )
+                time.sleep(pause)
+                connection.close_if_unusable_or_obsolete()
         delivery.status = values["status"]
         if not marked:
             logger.error("delivery %s: the claim expired before it was marked %s", delivery.pk, values["status"])

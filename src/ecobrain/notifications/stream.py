@@ -73,16 +73,12 @@ class InboxHub:
     def __init__(self) -> None:
         self._condition = threading.Condition()
         self._versions: dict[int, int] = {}
-        self.closing = False  # the web server is stopping: every stream ends now
+        self.epoch = 0  # bumped when the web server stops: streams opened before end now, later ones run
 
     def close_all(self) -> None:
         with self._condition:
-            self.closing = True
+            self.epoch += 1
             self._condition.notify_all()
-
-    def reopen(self) -> None:
-        with self._condition:
-            self.closing = False
 
     def changed(self, user_ids: set[int]) -> None:
         with self._condition:
@@ -94,10 +90,11 @@ class InboxHub:
         with self._condition:
             return self._versions.get(user_id, 0)
 
-    def wait(self, user_id: int, seen: int, timeout: float) -> int:
-        """Block until ``user_id``'s counter differs from ``seen`` or ``timeout`` passes; returns the counter."""
+    def wait(self, user_id: int, seen: int, timeout: float, epoch: int) -> int:
+        """Block until ``user_id``'s counter differs from ``seen``, the streams of ``epoch`` are closed, or
+        ``timeout`` passes; returns the counter."""
         with self._condition:
-            self._condition.wait_for(lambda: self.closing or self._versions.get(user_id, 0) != seen, timeout)
+            self._condition.wait_for(lambda: self.epoch != epoch or self._versions.get(user_id, 0) != seen, timeout)
             return self._versions.get(user_id, 0)
 
 
@@ -108,7 +105,6 @@ HUB = InboxHub()
 def size_stream_slots(threads: int) -> None:
     """Called by `ecobrain serve` with the web server's thread count (default limit: half of them)."""
     SLOTS.size_for_threads(threads)
-    HUB.reopen()
 
 
 def close_streams() -> None:
@@ -156,7 +152,7 @@ def parse_last_id(value: str | None) -> int | None:
         number = int((value or "").strip())
     except ValueError:
         return None
-    return number if number >= 0 else None
+    return number if 0 <= number < 2**63 else None  # a row id the database can hold
 
 
 def _changes(user_id: int, last_id: int, unread: int | None) -> tuple[list[str], int, int]:
@@ -200,6 +196,7 @@ def _stream(user_id: int, last_id: int | None, lifetime: float | None) -> Iterat
     lifetime = settings.NOTIFY_STREAM_SECONDS if lifetime is None else lifetime
     try:
         deadline = time.monotonic() + lifetime
+        epoch = HUB.epoch
         version = HUB.version(user_id)
         yield f"retry: {RETRY_MS}\n\n"
         if last_id is None:
@@ -207,12 +204,12 @@ def _stream(user_id: int, last_id: int | None, lifetime: float | None) -> Iterat
         events, last_id, unread = _changes(user_id, last_id, None)
         yield from events
         last_write = time.monotonic()
-        while not HUB.closing:
+        while HUB.epoch == epoch:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return
             seen = version
-            version = HUB.wait(user_id, seen, min(POLL_SECONDS, remaining))
+            version = HUB.wait(user_id, seen, min(POLL_SECONDS, remaining), epoch)
             events, last_id, unread = _changes(user_id, last_id, unread)
             if events:
                 yield from events
