@@ -34,6 +34,7 @@ def test_a_new_notification_appears_live_and_reads_on_open(
     from playwright.sync_api import expect
 
     settings.NOTIFY_STREAM_SECONDS = 5  # the browser reconnects in between: nothing may be lost or shown twice
+    settings.NOTIFY_STREAMS = 4
     factories.load_base()
     handler = factories.user("handler", "district_handler", districts=[factories.region("610402")])
     page.goto(f"{live_server.url}/accounts/login/")

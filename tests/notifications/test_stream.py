@@ -244,3 +244,15 @@ def test_stopping_the_web_server_ends_open_streams_at_once(web, handler):
         again.close()
     finally:
         restarted.stop()
+
+
+def test_a_page_that_navigated_away_frees_its_slot_within_seconds(web, handler):
+    sse = SSEClient(web.port, session_of(handler))
+    sse.next_event("unread")
+    assert stream.SLOTS.open == 1
+    sse.close()  # the browser left the page; the stream's lifetime (20 s here) is far from over
+    started = time.monotonic()
+    while stream.SLOTS.open and time.monotonic() - started < 10:
+        time.sleep(0.1)
+    assert stream.SLOTS.open == 0
+    assert time.monotonic() - started < stream.POLL_SECONDS + 2  # waitress tells the stream the client is gone

@@ -90,6 +90,9 @@ class WebComponent(Component):
                 threads=self.threads,
                 ident="EcoBrain",
                 clear_untrusted_proxy_headers=True,
+                # Keep reading a connection while its request runs, so a closed tab is seen at once
+                # (environ["waitress.client_disconnected"]) and its notification stream frees its thread.
+                channel_request_lookahead=1,
             )
         except OSError as exc:
             raise ComponentError(f"web server cannot listen on {self.host}:{self.port}: {exc}") from exc

@@ -357,7 +357,8 @@ class Sender:
                     "delivery %s: marking it %s failed (%s), trying again", delivery.pk, values["status"], exc
                 )
                 time.sleep(pause)
-                connection.close_if_unusable_or_obsolete()
+                if not connection.in_atomic_block:  # reconnect if the connection broke (never inside a transaction)
+                    connection.close_if_unusable_or_obsolete()
         delivery.status = values["status"]
         if not marked:
             logger.error("delivery %s: the claim expired before it was marked %s", delivery.pk, values["status"])

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
@@ -29,7 +29,9 @@ from ecobrain.notifications.models import Notification
 RETRY_MS = 2000  # reconnect delay after a stream ends normally
 BUSY_RETRY_MS = 30000  # reconnect delay when every stream slot is taken (the page polls)
 POLL_SECONDS = 3.0  # how often a stream looks for changes made by other processes
-KEEPALIVE_SECONDS = 10.0  # a comment line, so a closed tab is noticed and its thread freed
+# A comment line after this long without an event. Under waitress a closed tab is seen at the next poll
+# (client_gone); other servers only notice it when a write fails, which this bounds.
+KEEPALIVE_SECONDS = 5.0
 MAX_NEW = 5  # at most this many new notifications per event batch (the badge counts the rest)
 BADGE_CAP = 100  # counts stop here ("99+"): the count query reads at most this many index entries
 
@@ -177,19 +179,28 @@ def busy_stream(user_id: int, last_id: int | None) -> Iterator[str]:
 
 
 def event_stream(
-    user_id: int, last_id: int | None, *, lifetime: float | None = None, language: str | None = None
+    user_id: int,
+    last_id: int | None,
+    *,
+    lifetime: float | None = None,
+    language: str | None = None,
+    client_gone: Callable[[], bool] | None = None,
 ) -> Iterator[str]:
     """The events of one stream, for ``lifetime`` seconds.
 
     The slot is taken on the first step of the generator and given back when it ends or the client leaves (the
-    server closes the generator), so a response that is never iterated holds nothing.
+    server closes the generator), so a response that is never iterated holds nothing. ``client_gone`` (waitress's
+    ``waitress.client_disconnected``) lets a stream end as soon as its page is closed, without waiting for a write
+    to fail.
     """
     # The generator runs after the view returned: use the request's language, not the thread's leftover one.
     with translation.override(language or settings.LANGUAGE_CODE):
-        yield from _stream(user_id, last_id, lifetime)
+        yield from _stream(user_id, last_id, lifetime, client_gone)
 
 
-def _stream(user_id: int, last_id: int | None, lifetime: float | None) -> Iterator[str]:
+def _stream(
+    user_id: int, last_id: int | None, lifetime: float | None, client_gone: Callable[[], bool] | None
+) -> Iterator[str]:
     if not SLOTS.acquire():
         yield from busy_stream(user_id, last_id)
         return
@@ -210,6 +221,8 @@ def _stream(user_id: int, last_id: int | None, lifetime: float | None) -> Iterat
                 return
             seen = version
             version = HUB.wait(user_id, seen, min(POLL_SECONDS, remaining), epoch)
+            if client_gone is not None and client_gone():
+                return
             events, last_id, unread = _changes(user_id, last_id, unread)
             if events:
                 yield from events

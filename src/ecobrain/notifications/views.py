@@ -162,9 +162,13 @@ class StreamView(View):
         if not (user.is_authenticated and user.is_active):
             return HttpResponse(status=204)
         last_id = parse_last_id(request.headers.get("Last-Event-ID") or request.GET.get("last"))
-        response = StreamingHttpResponse(
-            event_stream(user.pk, last_id, language=get_language()), content_type="text/event-stream; charset=utf-8"
+        events = event_stream(
+            user.pk,
+            last_id,
+            language=get_language(),
+            client_gone=request.META.get("waitress.client_disconnected"),  # set by `ecobrain serve`
         )
+        response = StreamingHttpResponse(events, content_type="text/event-stream; charset=utf-8")
         response["Cache-Control"] = "no-cache, no-store"
         response["X-Accel-Buffering"] = "no"  # nginx: pass events through at once
         return response
