@@ -3,12 +3,9 @@ toast shows it without a reload; opening it marks it read and the badge clears."
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from ecobrain.alarms.choices import Severity
-from ecobrain.notifications import stream
 from ecobrain.notifications.models import Notification
 from ecobrain.notifications.services import notify
 from tests import factories
@@ -17,24 +14,11 @@ from tests.notifications.locking import retry_while_locked
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def streams_closed_at_the_end():
-    """End the page's open event stream before the test database goes away (the live server's threads outlive the
-    browser's connection until their next write)."""
-    yield
-    stream.close_streams()
-    page_gone = time.monotonic() + 10
-    while stream.SLOTS.open and time.monotonic() < page_gone:
-        time.sleep(0.05)
-
-
-def test_a_new_notification_appears_live_and_reads_on_open(
-    transactional_db, live_server, streams_closed_at_the_end, page, settings, results_dir
-):
+def test_a_new_notification_appears_live_and_reads_on_open(transactional_db, live_server, page, settings, results_dir):
     from playwright.sync_api import expect
 
     settings.NOTIFY_STREAM_SECONDS = 5  # the browser reconnects in between: nothing may be lost or shown twice
-    settings.NOTIFY_STREAMS = 4
+    settings.NOTIFY_STREAMS = 8
     factories.load_base()
     handler = factories.user("handler", "district_handler", districts=[factories.region("610402")])
     page.goto(f"{live_server.url}/accounts/login/")

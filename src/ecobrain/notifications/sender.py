@@ -127,10 +127,6 @@ class Sender:
         self._stop.set()
         self._wake.set()
 
-    @property
-    def stopping(self) -> bool:
-        return self._stop.is_set()
-
     def run(self) -> None:
         """Send until :meth:`stop`. A failed pass (the database away for a moment) is tried again after 1 s, then
         2 s, 4 s … up to the poll interval, so a short hiccup costs seconds and an outage does not flood the log."""
