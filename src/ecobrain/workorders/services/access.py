@@ -18,8 +18,8 @@ from ecobrain.accounts.choices import Role
 from ecobrain.accounts.roles import role_allows
 from ecobrain.core import gate
 from ecobrain.core.gate import model_label
-from ecobrain.workorders.choices import ACTIVE_STATES, OPEN_STATES, WorkOrderStatus
-from ecobrain.workorders.models import WorkOrder, WorkOrderAttachment
+from ecobrain.workorders.choices import ACTIVE_STATES, OPEN_STATES, ExtensionStatus, WorkOrderStatus
+from ecobrain.workorders.models import ExtensionRequest, WorkOrder, WorkOrderAttachment
 
 # Step name → the states it may start from. The views, the API and the services read the same table.
 STEP_STATES: dict[str, tuple[str, ...]] = {
@@ -99,12 +99,17 @@ def step_allowed_for(user, workorder: WorkOrder, step: str) -> bool:
 
 
 def available_steps(user, workorder: WorkOrder) -> set[str]:
-    """The steps ``user`` may take on ``workorder`` now (its side and its state); what the pages offer."""
-    return {
+    """The steps ``user`` may take on ``workorder`` now (its side, its state, a pending extension request or not);
+    what the pages and the API offer."""
+    steps = {
         step
         for step, states in STEP_STATES.items()
         if workorder.status in states and step_allowed_for(user, workorder, step)
     }
+    if steps & {"decide_extension", "request_extension"}:
+        pending = ExtensionRequest.objects.filter(workorder=workorder, status=ExtensionStatus.PENDING).exists()
+        steps.discard("request_extension" if pending else "decide_extension")
+    return steps
 
 
 def ensure_step_allowed(user, workorder: WorkOrder, step: str, step_name: str) -> None:

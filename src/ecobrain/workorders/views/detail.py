@@ -86,8 +86,6 @@ def render_detail(request, workorder: WorkOrder, *, bound: dict | None = None, s
         .select_related("requested_by", "decided_by")
     )
     pending = next((e for e in extensions if e.status == ExtensionStatus.PENDING), None)
-    if pending is None:
-        steps.discard("decide_extension")
     context = {
         "object": workorder,
         "now": timezone.now(),
