@@ -80,7 +80,7 @@ class WorkOrderViewSet(
         )
 
     def read(self, serializer_class):
-        serializer = serializer_class(data=self.request.data)
+        serializer = serializer_class(data=self.request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         return serializer.validated_data
 

@@ -37,6 +37,7 @@ class DeadlineSettingsView(GatedViewMixin, View):
                 "rows": rows,
                 "holidays": list(holidays),
                 "year": year,
-                "can_edit": request.user.is_superuser,
+                # The admin's own rule: staff with the model permission (the superuser has them all).
+                "can_edit": request.user.is_staff and request.user.has_perm("workorders.change_holiday"),
             },
         )
