@@ -167,8 +167,12 @@ class SubmitForm(StyledForm):
     attachments = MultipleFileField(label=_("佐证材料"))
 
 
-class ReasonForm(StyledForm):
-    reason = forms.CharField(label=_("理由"), widget=forms.Textarea(attrs={"rows": 2}))
+class ReturnForm(StyledForm):
+    reason = forms.CharField(label=_("退回理由"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class CancelForm(StyledForm):
+    reason = forms.CharField(label=_("撤销理由"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class CloseForm(StyledForm):

@@ -35,7 +35,7 @@ def _claim(pk: int, field: str, now: datetime) -> WorkOrder | None:
     won = WorkOrder.objects.filter(pk=pk, status__in=ACTIVE_STATES, **{f"{field}__isnull": True}).update(**{field: now})
     if not won:
         return None
-    return WorkOrder.objects.select_related("assignee_org", "dispatcher_org", "district").get(pk=pk)
+    return WorkOrder.objects.select_related("assignee_org", "dispatcher_org").get(pk=pk)
 
 
 def remind_due_workorders(now: datetime) -> int:

@@ -13,6 +13,9 @@ def _person(user) -> str:
     return (user.get_full_name() or user.username) if user else ""
 
 
+# Loaded with the rows' districts but never shown in a list: each county's boundary is a large GeoJSON document.
+HEAVY_FIELDS = ("district__boundary",)
+
 workorder_table = Table(
     columns=[
         Column("number", _("任务编号"), sort="number", link=True),

@@ -1,4 +1,5 @@
-// 任务统计: the monthly on-time rate (line) over the number closed (bars), and new orders by source (pie),
+// 任务统计: the monthly on-time rate (line) over the number closed (bars), each district's on-time rate (bars) and
+// new orders by source (pie),
 // from the JSON the page embeds.
 (function () {
   function init() {
@@ -21,6 +22,17 @@
           { name: c.labels.closed, type: 'bar', data: c.closed, itemStyle: { color: '#9ec5b0' } },
           { name: c.labels.rate, type: 'line', yAxisIndex: 1, data: c.rate, connectNulls: false, itemStyle: { color: '#1f5f3f' } }
         ]
+      });
+    }
+    var districts = document.getElementById('chart-districts');
+    if (districts) {
+      echarts.init(districts).setOption({
+        animation: false,
+        tooltip: { trigger: 'axis', valueFormatter: function (v) { return v === null ? '—' : v + '%'; } },
+        grid: { left: 64, right: 24, top: 16, bottom: 24 },
+        xAxis: { type: 'value', min: 0, max: 100 },
+        yAxis: { type: 'category', data: c.districts, inverse: true },
+        series: [{ name: c.labels.rate, type: 'bar', data: c.district_rate, itemStyle: { color: '#1f5f3f' } }]
       });
     }
     var sources = document.getElementById('chart-sources');

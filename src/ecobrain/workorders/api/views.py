@@ -15,6 +15,7 @@ from ecobrain.workorders.api import serializers as s
 from ecobrain.workorders.choices import ExtensionStatus
 from ecobrain.workorders.filtersets import WorkOrderFilterSet
 from ecobrain.workorders.models import ExtensionRequest, WorkOrder, WorkOrderAttachment
+from ecobrain.workorders.tables import HEAVY_FIELDS
 from ecobrain.workorders.views.detail import attachment_response
 
 TAG = "任务督办"
@@ -67,6 +68,9 @@ class WorkOrderViewSet(
             return "view"
         return "change"  # the steps; the services check which side the user is on
 
+    def get_queryset(self):
+        return super().get_queryset().defer(*HEAVY_FIELDS)
+
     def get_serializer_class(self):
         if self.action == "retrieve":
             return s.WorkOrderDetailSerializer
@@ -74,6 +78,7 @@ class WorkOrderViewSet(
 
     def detail_response(self, workorder, status_code=status.HTTP_200_OK):
         visible = WorkOrder.objects.restrict(self.request.user, "view").select_related(*self.select_related)
+        visible = visible.defer(*HEAVY_FIELDS)
         fresh = visible.filter(pk=workorder.pk).first() or workorder
         return Response(
             s.WorkOrderDetailSerializer(fresh, context=self.get_serializer_context()).data, status=status_code

@@ -41,8 +41,10 @@ STEP_NAMES = {
 
 def begin_step(workorder: WorkOrder, actor, step: str) -> WorkOrder:
     """Inside the step's transaction: the order re-read and locked, the actor's side and the state checked."""
-    locked = WorkOrder.objects.select_for_update(of=("self",)).select_related(
-        "assignee_org", "dispatcher_org", "district"
+    locked = (
+        WorkOrder.objects.select_for_update(of=("self",))
+        .select_related("assignee_org", "dispatcher_org", "district")
+        .defer("district__boundary")
     )
     locked = locked.get(pk=workorder.pk)
     ensure_step_allowed(actor, locked, step, str(STEP_NAMES[step]))

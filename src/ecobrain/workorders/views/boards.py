@@ -20,6 +20,7 @@ from ecobrain.standards.hj212 import CHINA_TZ
 from ecobrain.workorders.choices import ACTIVE_STATES, OPEN_STATES, WorkOrderSource, WorkOrderStatus
 from ecobrain.workorders.display import AT_RISK
 from ecobrain.workorders.models import WorkOrder
+from ecobrain.workorders.tables import HEAVY_FIELDS
 
 BOARD_KINDS = {
     "overdue": lambda now: Q(status__in=ACTIVE_STATES, deadline__lt=now),
@@ -60,6 +61,7 @@ class OverdueBoardView(GatedViewMixin, View):
 
         kind = request.GET.get("kind") if request.GET.get("kind") in BOARD_KINDS else "overdue"
         listed = base.filter(BOARD_KINDS[kind](now)).select_related("district", "assignee_org", "assignee")
+        listed = listed.defer(*HEAVY_FIELDS)
         district = next((d for d in districts if str(d.pk) == request.GET.get("district")), None)
         if district is not None:
             listed = listed.filter(district=district)

@@ -19,6 +19,7 @@ from ecobrain.workorders.attachments import IMAGE_TYPES, thumbnail_name
 from ecobrain.workorders.choices import ExtensionStatus
 from ecobrain.workorders.models import ExtensionRequest, WorkOrder, WorkOrderAttachment, WorkOrderEvent
 from ecobrain.workorders.services import available_steps
+from ecobrain.workorders.tables import HEAVY_FIELDS
 
 DETAIL_RELATED = ("district", "assignee_org", "dispatcher_org", "assignee", "created_by", "enterprise", "station")
 
@@ -26,7 +27,8 @@ DETAIL_RELATED = ("district", "assignee_org", "dispatcher_org", "assignee", "cre
 def get_workorder(user, pk) -> WorkOrder:
     """The order if the user may see it; a 404 otherwise (an order outside the scope does not exist for them)."""
     try:
-        return WorkOrder.objects.restrict(user, "view").select_related(*DETAIL_RELATED, "outlet").get(pk=pk)
+        visible = WorkOrder.objects.restrict(user, "view").select_related(*DETAIL_RELATED, "outlet")
+        return visible.defer(*HEAVY_FIELDS).get(pk=pk)
     except (WorkOrder.DoesNotExist, ValueError, TypeError, OverflowError):
         raise Http404(_("任务单不存在或不在您的权限范围内。")) from None
 
@@ -39,9 +41,9 @@ def step_forms(workorder: WorkOrder, steps: set[str], bound: dict | None = None)
         "start": lambda: forms.MessageForm(prefix="start"),
         "submit": lambda: forms.SubmitForm(prefix="submit"),
         "request_extension": lambda: forms.ExtensionRequestForm(prefix="request_extension"),
-        "return": lambda: forms.ReasonForm(prefix="return"),
+        "return": lambda: forms.ReturnForm(prefix="return"),
         "close": lambda: forms.CloseForm(prefix="close"),
-        "cancel": lambda: forms.ReasonForm(prefix="cancel"),
+        "cancel": lambda: forms.CancelForm(prefix="cancel"),
         "transfer": lambda: forms.TransferForm(prefix="transfer", workorder=workorder),
         "decide_extension": lambda: forms.ExtensionDecisionForm(prefix="decide_extension"),
         "comment": lambda: forms.CommentForm(prefix="comment"),

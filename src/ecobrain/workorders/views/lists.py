@@ -10,7 +10,7 @@ from ecobrain.core.object_views import ObjectListView
 from ecobrain.workorders.choices import OPEN_STATES, WorkOrderStatus
 from ecobrain.workorders.filtersets import OPEN, WorkOrderFilterSet
 from ecobrain.workorders.models import WorkOrder
-from ecobrain.workorders.tables import workorder_table
+from ecobrain.workorders.tables import HEAVY_FIELDS, workorder_table
 
 
 class WorkOrderListView(ObjectListView):
@@ -24,6 +24,9 @@ class WorkOrderListView(ObjectListView):
     partial_template_name = "workorders/partials/workorder_table.html"
     export_stem = "workorders"
     title = _("全部任务")
+
+    def get_queryset(self):
+        return super().get_queryset().defer(*HEAVY_FIELDS)
 
     def list_context(self, page) -> dict:
         return {"page_title": self.title, "now": timezone.now()}
