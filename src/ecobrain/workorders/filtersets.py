@@ -25,7 +25,7 @@ def _districts(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return Region.objects.none()
-    return scoped_districts(user)
+    return scoped_districts(user).defer("boundary")
 
 
 def _organisations(request):

@@ -107,7 +107,7 @@ class WorkOrderCreateForm(StyledForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-        self.fields["district"].queryset = scoped_districts(user)
+        self.fields["district"].queryset = scoped_districts(user).defer("boundary")
         # Choosing a district reloads the enterprise and station pickers with that district's objects (htmx).
         self.fields["district"].widget.attrs.update(
             {"hx-get": reverse("workorders:object_options"), "hx-target": "#object-pickers", "hx-trigger": "change"}

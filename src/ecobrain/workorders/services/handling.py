@@ -66,15 +66,21 @@ def assign_workorder(
         wo = begin_step(workorder, actor, "assign")
         if assignee is None or assignee.organisation_id != wo.assignee_org_id:
             raise ValidationError(
-                {"assignee": _("%(user)s不是承办单位（%(org)s）的人员。") % {"user": assignee, "org": wo.assignee_org}}
+                {
+                    "assignee": _("%(user)s不是承办单位（%(org)s）的人员。")
+                    % {"user": person_name(assignee) if assignee else "", "org": wo.assignee_org}
+                }
             )
         if not assignee.is_active or not may_change(assignee, wo):
             raise ValidationError(
-                {"assignee": _("%(user)s无权办理该任务（账号已停用，或角色、管辖区县不符）。") % {"user": assignee}}
+                {
+                    "assignee": _("%(user)s无权办理该任务（账号已停用，或角色、管辖区县不符）。")
+                    % {"user": person_name(assignee)}
+                }
             )
         if assignee.pk == wo.assignee_id:
-            raise ValidationError({"assignee": _("该任务已由%(user)s承办。") % {"user": assignee}})
-        previous = wo.assignee
+            raise ValidationError({"assignee": _("该任务已由%(user)s承办。") % {"user": person_name(assignee)}})
+        previous = wo.assignee_id
         wo.assignee = assignee
         event = save_step(
             wo,
@@ -85,7 +91,7 @@ def assign_workorder(
             message=message.strip(),
             assignee=assignee.pk,
             assignee_name=person_name(assignee),
-            previous_assignee=previous.pk if previous else None,
+            previous_assignee=previous,
         )
         notify_about(
             wo,

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, Q
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,9 +14,10 @@ from ecobrain.core.exports import csv_response, xlsx_workbook_response
 from ecobrain.core.forms import scoped_districts
 from ecobrain.core.object_views import GatedViewMixin
 from ecobrain.standards.hj212 import CHINA_TZ
-from ecobrain.workorders.choices import ACTIVE_STATES, OPEN_STATES, WorkOrderSource, WorkOrderStatus
+from ecobrain.workorders.choices import ACTIVE_STATES, OPEN_STATES
 from ecobrain.workorders.display import AT_RISK
 from ecobrain.workorders.models import WorkOrder
+from ecobrain.workorders.statistics import workorder_statistics
 from ecobrain.workorders.tables import HEAVY_FIELDS
 
 BOARD_KINDS = {
@@ -43,7 +41,7 @@ class OverdueBoardView(GatedViewMixin, View):
 
     def get(self, request):
         now = timezone.now()
-        districts = list(scoped_districts(request.user).order_by("adcode"))
+        districts = list(scoped_districts(request.user).defer("boundary").order_by("adcode"))
         base = WorkOrder.objects.restrict(request.user, "view")
         counts = {
             row["district"]: row
@@ -85,98 +83,6 @@ class OverdueBoardView(GatedViewMixin, View):
 # --- statistics -------------------------------------------------------------------------------------------------
 
 
-def _year_bounds(year: int) -> tuple[datetime, datetime]:
-    return datetime(year, 1, 1, tzinfo=CHINA_TZ), datetime(year + 1, 1, 1, tzinfo=CHINA_TZ)
-
-
-def _rate(on_time: int, closed: int) -> float | None:
-    return round(100 * on_time / closed, 1) if closed else None
-
-
-def _hours(duration: timedelta | None) -> float | None:
-    return round(duration.total_seconds() / 3600, 1) if duration is not None else None
-
-
-HANDLING = ExpressionWrapper(F("closed_at") - F("dispatched_at"), output_field=DurationField())
-
-
-def workorder_statistics(queryset, year: int) -> dict:
-    """On-time completion by district and month (China months) and over the year, handling time, counts by source.
-
-    An order counts in the month it was closed; it is on time when its accepted result was submitted by its
-    deadline (``closed_on_time``). Handling time runs from dispatch to closing.
-    """
-    start, end = _year_bounds(year)
-    closed = queryset.filter(status=WorkOrderStatus.CLOSED, closed_at__gte=start, closed_at__lt=end)
-    measures = {
-        "closed": Count("pk"),
-        "on_time": Count("pk", filter=Q(closed_on_time=True)),
-        "handling": Avg(HANDLING),
-    }
-    monthly = (
-        closed.annotate(month=TruncMonth("closed_at", tzinfo=CHINA_TZ))
-        .values("district", "district__name", "district__adcode", "month")
-        .annotate(**measures)
-        .order_by("district__adcode", "month")
-    )
-    districts: dict[int, dict] = {}
-    city = [{"closed": 0, "on_time": 0, "hours_total": 0.0} for _month in range(12)]
-    for row in monthly:
-        month = row["month"].astimezone(CHINA_TZ).month if timezone.is_aware(row["month"]) else row["month"].month
-        entry = districts.setdefault(
-            row["district"],
-            {"name": row["district__name"], "adcode": row["district__adcode"], "months": [None] * 12},
-        )
-        hours = _hours(row["handling"])
-        entry["months"][month - 1] = {
-            "closed": row["closed"],
-            "on_time": row["on_time"],
-            "rate": _rate(row["on_time"], row["closed"]),
-            "hours": hours,
-        }
-        city[month - 1]["closed"] += row["closed"]
-        city[month - 1]["on_time"] += row["on_time"]
-        city[month - 1]["hours_total"] += (hours or 0) * row["closed"]
-    yearly = {row["district"]: row for row in closed.values("district").annotate(**measures)}
-    district_rows = []
-    for pk, entry in sorted(districts.items(), key=lambda item: item[1]["adcode"]):
-        total = yearly[pk]
-        district_rows.append(
-            {
-                **entry,
-                "closed": total["closed"],
-                "on_time": total["on_time"],
-                "rate": _rate(total["on_time"], total["closed"]),
-                "hours": _hours(total["handling"]),
-            }
-        )
-    city_months = [
-        {
-            "closed": m["closed"],
-            "on_time": m["on_time"],
-            "rate": _rate(m["on_time"], m["closed"]),
-            "hours": round(m["hours_total"] / m["closed"], 1) if m["closed"] else None,
-        }
-        for m in city
-    ]
-    whole = closed.aggregate(**measures)
-    created = queryset.filter(dispatched_at__gte=start, dispatched_at__lt=end)
-    by_source = dict(created.values_list("source").annotate(n=Count("pk")).order_by())
-    return {
-        "year": year,
-        "districts": district_rows,
-        "city_months": city_months,
-        "city": {
-            "closed": whole["closed"],
-            "on_time": whole["on_time"],
-            "rate": _rate(whole["on_time"], whole["closed"]),
-            "hours": _hours(whole["handling"]),
-        },
-        "by_source": [(label, by_source.get(value, 0)) for value, label in WorkOrderSource.choices],
-        "created": sum(by_source.values()),
-    }
-
-
 class StatisticsView(GatedViewMixin, View):
     """任务统计: a year's on-time completion rate by district and month, average handling time, counts by source."""
 
@@ -190,7 +96,7 @@ class StatisticsView(GatedViewMixin, View):
             year = this_year
         year = min(max(year, 2000), this_year + 1)
         queryset = WorkOrder.objects.restrict(request.user, "view")
-        districts = scoped_districts(request.user).order_by("adcode")
+        districts = scoped_districts(request.user).defer("boundary").order_by("adcode")
         chosen = request.GET.get("district", "")
         district = districts.filter(pk=chosen).first() if chosen.isdigit() else None
         if district is not None:
