@@ -253,3 +253,32 @@ def test_assign_only_to_a_member_of_the_branch_who_can_handle_it(order, qindu_ha
 
     with pytest.raises(Exception, match="不是承办单位"):
         assign_workorder(order, actor=qindu_handler, assignee=binzhou_handler)
+
+
+def test_a_failing_step_writes_nothing_and_tells_nobody(order, city_staff, qindu_handler):
+    """One transaction per step: when the source's closed hook fails, the close, its timeline row and its
+    notifications roll back together."""
+    from ecobrain.workorders.services import (
+        accept_workorder,
+        start_workorder,
+        submit_workorder,
+        verify_and_close_workorder,
+    )
+
+    accept_workorder(order, actor=qindu_handler)
+    start_workorder(order, actor=qindu_handler)
+    submit_workorder(order, actor=qindu_handler, result="已整改")
+
+    def broken(workorder, *, actor, now):
+        raise RuntimeError("the source app could not close its records")
+
+    register_closed_hook("manual", broken)
+    try:
+        with pytest.raises(RuntimeError):
+            verify_and_close_workorder(order, actor=city_staff)
+    finally:
+        _CLOSED_HOOKS["manual"] = [h for h in _CLOSED_HOOKS["manual"] if h is not broken]
+    order.refresh_from_db()
+    assert order.status == WorkOrderStatus.SUBMITTED and order.closed_at is None
+    assert not order.events.filter(kind=WorkOrderEventKind.VERIFIED).exists()
+    assert not Notification.objects.filter(title__startswith="任务已办结").exists()

@@ -25,6 +25,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ecobrain.workorders.models import WorkOrderAttachment
 
@@ -40,7 +41,7 @@ EXTENSIONS = {JPEG: ".jpg", PNG: ".png", WEBP: ".webp", PDF: ".pdf", DOCX: ".doc
 IMAGE_TYPES = frozenset({JPEG, PNG, WEBP})
 # The main part of each OOXML document kind (ECMA-376 Part 2 packages: a zip with [Content_Types].xml).
 OOXML_MAIN_PARTS = (("word/document.xml", DOCX), ("xl/workbook.xml", XLSX), ("ppt/presentation.xml", PPTX))
-ALLOWED_TEXT = "JPEG、PNG、WebP 图片，PDF，Word（.docx）、Excel（.xlsx）、PowerPoint（.pptx）文档"
+ALLOWED_TEXT = gettext_lazy("JPEG、PNG、WebP 图片，PDF，Word（.docx）、Excel（.xlsx）、PowerPoint（.pptx）文档")
 
 
 @dataclass(frozen=True)

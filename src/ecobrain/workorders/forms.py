@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from ecobrain.core.forms import scoped_districts
@@ -41,7 +42,7 @@ class MultipleFileField(forms.FileField):
         kwargs.setdefault("required", False)
         kwargs.setdefault(
             "help_text",
-            _("可选，最多 %(max)d 个文件：%(allowed)s。") % {"max": MAX_FILES_PER_STEP, "allowed": ALLOWED_TEXT},
+            format_lazy(_("可选，最多 {count} 个文件：{allowed}。"), count=MAX_FILES_PER_STEP, allowed=ALLOWED_TEXT),
         )
         super().__init__(*args, **kwargs)
 
