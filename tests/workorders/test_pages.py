@@ -219,3 +219,11 @@ def test_deadline_settings_page(city_staff, admin_user):
 def test_navbar_links_to_the_work_orders(city_staff):
     body = client_for(city_staff).get("/").content.decode()
     assert "任务督办" in body and "/workorders/overdue/" in body
+
+
+def test_filters_start_empty(city_staff):
+    """Every filter of the list offers 全部 first, so an untouched form filters nothing."""
+    form = client_for(city_staff).get("/workorders/all/").context["filterset"].form
+    for name in ("status", "source", "priority", "district", "assignee_org", "overdue", "supervised"):
+        first_value = next(iter(form.fields[name].widget.choices))[0]
+        assert first_value in ("", None), name

@@ -49,7 +49,7 @@ class WorkOrderFilterSet(SearchFilterSet):
     search_fields = ("number", "title", "enterprise__name")
     status = django_filters.ChoiceFilter(choices=STATUS_CHOICES, method="filter_status", label=_("状态"))
     source = django_filters.ChoiceFilter(choices=WorkOrderSource.choices, label=_("来源"))
-    priority = django_filters.TypedChoiceFilter(choices=Priority.choices, coerce=int, label=_("紧急程度"))
+    priority = django_filters.ChoiceFilter(choices=Priority.choices, label=_("紧急程度"))
     district = django_filters.ModelChoiceFilter(queryset=_districts, label=_("区县"), empty_label=_("全部"))
     assignee_org = django_filters.ModelChoiceFilter(queryset=_organisations, label=_("承办单位"), empty_label=_("全部"))
     overdue = YesNoFilter(method="filter_overdue", label=_("超期"))

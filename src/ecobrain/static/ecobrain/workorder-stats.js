@@ -26,13 +26,14 @@
     }
     var districts = document.getElementById('chart-districts');
     if (districts) {
+      districts.style.height = (c.districts.length * 26 + 50) + 'px';  // one bar per district, whatever their number
       echarts.init(districts).setOption({
         animation: false,
         tooltip: { trigger: 'axis', valueFormatter: function (v) { return v === null ? '—' : v + '%'; } },
         grid: { left: 64, right: 24, top: 16, bottom: 24 },
         xAxis: { type: 'value', min: 0, max: 100 },
         yAxis: { type: 'category', data: c.districts, inverse: true },
-        series: [{ name: c.labels.rate, type: 'bar', data: c.district_rate, itemStyle: { color: '#1f5f3f' } }]
+        series: [{ name: c.labels.rate, type: 'bar', barMaxWidth: 18, data: c.district_rate, itemStyle: { color: '#1f5f3f' } }]
       });
     }
     var sources = document.getElementById('chart-sources');
