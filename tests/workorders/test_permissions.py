@@ -98,3 +98,10 @@ def test_anonymous_is_sent_to_login(order, client):
     for url in ("/workorders/", order.get_absolute_url(), "/workorders/overdue/", "/workorders/statistics/"):
         response = client.get(url)
         assert response.status_code == 302 and response["Location"].startswith("/accounts/login/"), url
+
+
+def test_the_wrong_side_is_refused_before_its_input_is_read(order, qindu_handler):
+    # An empty reason would be a form error; the branch may not return an order at all, so it is a 403.
+    response = client_for(qindu_handler).post(f"/workorders/{order.pk}/return/", {"return-reason": ""})
+    assert response.status_code == 403
+    assert "派发单位" in response.content.decode()

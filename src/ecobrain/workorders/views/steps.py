@@ -13,6 +13,8 @@ from django.views import View
 from ecobrain.workorders import forms, services
 from ecobrain.workorders.choices import ExtensionStatus
 from ecobrain.workorders.models import ExtensionRequest
+from ecobrain.workorders.services.access import ensure_step_allowed
+from ecobrain.workorders.services.transition import STEP_NAMES
 from ecobrain.workorders.views.detail import get_workorder, render_detail
 
 
@@ -108,6 +110,8 @@ class WorkOrderStepView(LoginRequiredMixin, View):
         if step not in STEPS:
             raise Http404(_("未知的操作。"))
         workorder = get_workorder(request.user, pk)
+        # The wrong side is refused (403) before its input is read; the service checks again in its transaction.
+        ensure_step_allowed(request.user, workorder, step, str(STEP_NAMES[step]))
         form_class, call, done = STEPS[step]
         kwargs = {"workorder": workorder} if step in NEEDS_ORDER else {}
         form = form_class(request.POST, request.FILES, prefix=step, **kwargs)
