@@ -8,6 +8,7 @@ from ecobrain.assessment.api.water import register as register_water
 from ecobrain.ingest.api import register as register_ingest
 from ecobrain.monitoring.api import register as register_monitoring
 from ecobrain.registry.api import register as register_registry
+from ecobrain.workorders.api import register as register_workorders
 
 router = DefaultRouter()
 register_registry(router)
@@ -15,6 +16,7 @@ register_monitoring(router)
 register_ingest(router)
 register_air(router)
 register_water(router)
+register_workorders(router)
 
 from django.urls import path  # noqa: E402
 

@@ -163,6 +163,8 @@ MEDIA_ROOT = DATA_DIR / "media"
 MAX_UPLOAD_BYTES = env_int("ECOBRAIN_MAX_UPLOAD_BYTES", 10 * 1024 * 1024, minimum=1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# Work-order attachments (docs/workorders.md "Attachments"): the largest photo or document accepted, in MB.
+UPLOAD_MAX_MB = env_int("ECOBRAIN_UPLOAD_MAX_MB", 10, minimum=1, maximum=1024)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -197,7 +199,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # One enum for the GB 3838 classes wherever they appear (a station's target, a section-month's class).
-    "ENUM_NAME_OVERRIDES": {"WaterClassEnum": "ecobrain.registry.choices.WaterClass"},
+    "ENUM_NAME_OVERRIDES": {
+        "WaterClassEnum": "ecobrain.registry.choices.WaterClass",
+        "WorkOrderStatusEnum": "ecobrain.workorders.choices.WorkOrderStatus",
+        "ExtensionStatusEnum": "ecobrain.workorders.choices.ExtensionStatus",
+    },
 }
 
 # Device sessions (docs/hj212.md, "Gateway"): a device is offline after this many expected intervals without

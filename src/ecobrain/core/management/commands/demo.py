@@ -53,6 +53,11 @@ class Command(BaseCommand):
         self.stdout.write(f"演示账号（密码均为 {DEMO_PASSWORD}）/ demo logins (password {DEMO_PASSWORD}):")
         for username, role in users:
             self.stdout.write(f"  {username:<12} {role}")
+        from ecobrain.workorders.demo import load_demo_workorders
+
+        self.stdout.write(
+            "演示任务 / demo work orders: " + ", ".join(f"{k} {v}" for k, v in load_demo_workorders(seed).items())
+        )
         self.stdout.write("")
         if no_serve:
             return
