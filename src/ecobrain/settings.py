@@ -197,7 +197,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # One enum for the GB 3838 classes wherever they appear (a station's target, a section-month's class).
-    "ENUM_NAME_OVERRIDES": {"WaterClassEnum": "ecobrain.registry.choices.WaterClass"},
+    "ENUM_NAME_OVERRIDES": {
+        "WaterClassEnum": "ecobrain.registry.choices.WaterClass",
+        # Alarms: "kind" and "status" are common field names; name these sets after what they are.
+        "AlarmStatusEnum": "ecobrain.alarms.choices.AlarmStatus",
+        "AlarmRuleKindEnum": "ecobrain.alarms.choices.RuleKind",
+        "AlarmEventKindEnum": "ecobrain.alarms.choices.AlarmEventKind",
+    },
 }
 
 # Device sessions (docs/hj212.md, "Gateway"): a device is offline after this many expected intervals without
