@@ -20,7 +20,7 @@ from ecobrain.alarms.filtersets import STATUS_ACTIVE, STATUS_ALL, AlarmFilterSet
 from ecobrain.alarms.forms import ACTION_FORMS
 from ecobrain.alarms.models import Alarm, AlarmEvent
 from ecobrain.alarms.services import lifecycle
-from ecobrain.alarms.tables import alarm_object, alarm_table, alarm_value
+from ecobrain.alarms.tables import ALARM_LIST_DEFER, alarm_object, alarm_rows, alarm_table, alarm_value
 from ecobrain.alarms.views_chart import chart_for
 from ecobrain.core import gate
 from ecobrain.core.exports import EXPORT_LIMIT, csv_response, xlsx_response
@@ -99,10 +99,10 @@ class AlarmListView(GatedViewMixin, View):
 
         export = request.GET.get("export")
         if export in {"csv", "xlsx"}:
-            return self.export(queryset.select_related(*alarm_table.select_related), export)
+            return self.export(alarm_rows(queryset), export)
 
         per_page = _per_page(request)
-        paginator = Paginator(queryset.select_related(*alarm_table.select_related), per_page)
+        paginator = Paginator(alarm_rows(queryset), per_page)
         paginator.count = total  # known from the grouped counts: no second COUNT over the alarms
         page = paginator.get_page(request.GET.get("page"))
         query = request.GET.copy()
@@ -238,6 +238,7 @@ class AlarmDetailView(GatedViewMixin, View):
                     "workorder__assignee_org",
                     "acknowledged_by",
                 )
+                .defer(*ALARM_LIST_DEFER)
                 .get(pk=pk)
             )
         except (Alarm.DoesNotExist, ValueError, TypeError, OverflowError):
@@ -399,9 +400,7 @@ def object_alarms_tab(obj, request) -> dict:
     name = obj._meta.model_name
     field = TAB_FILTERS[name]
     alarms = Alarm.objects.restrict(request.user, "view").filter(**{f"{field}_id": obj.pk})
-    rows = list(
-        alarms.select_related("district", "enterprise", "outlet", "station").order_by("-triggered_at", "-pk")[:TAB_ROWS]
-    )
+    rows = list(alarm_rows(alarms).order_by("-triggered_at", "-pk")[:TAB_ROWS])
     return {
         "rows": [AlarmListView.row(alarm) for alarm in rows],
         "open_count": alarms.open().count(),

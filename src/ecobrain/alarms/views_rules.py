@@ -22,7 +22,7 @@ from ecobrain.alarms.forms import (
     AlarmRuleForm,
 )
 from ecobrain.alarms.models import Alarm, AlarmRule
-from ecobrain.alarms.tables import rule_table
+from ecobrain.alarms.tables import alarm_rows, rule_table
 from ecobrain.alarms.views import AlarmListView
 from ecobrain.core import gate
 from ecobrain.core.object_views import GatedViewMixin, ObjectDeleteView, ObjectEditView, ObjectListView
@@ -39,7 +39,7 @@ class AlarmRuleListView(ObjectListView):
     export_stem = "alarm-rules"
 
     def get_queryset(self):
-        return super().get_queryset().annotate(open_alarms=OPEN_ALARMS)
+        return super().get_queryset().annotate(open_alarms=OPEN_ALARMS).defer("district__boundary")
 
 
 def params_display(rule: AlarmRule) -> list[tuple[str, str]]:
@@ -69,17 +69,14 @@ class AlarmRuleDetailView(GatedViewMixin, View):
             rule = (
                 self.base_queryset()
                 .select_related("district", "enterprise", "outlet", "station", "factor", "created_by")
+                .defer("district__boundary")
                 .annotate(open_alarms=OPEN_ALARMS, all_alarms=Count("alarms"))
                 .get(pk=pk)
             )
         except (AlarmRule.DoesNotExist, ValueError, TypeError, OverflowError):
             raise Http404(_("报警规则不存在或不在您的权限范围内。")) from None
-        alarms = (
-            Alarm.objects.restrict(request.user, "view")
-            .open()
-            .filter(rule=rule)
-            .select_related("district", "enterprise", "outlet", "station")
-            .order_by("-triggered_at", "-pk")
+        alarms = alarm_rows(Alarm.objects.restrict(request.user, "view").open().filter(rule=rule)).order_by(
+            "-triggered_at", "-pk"
         )
         return render(
             request,
