@@ -4,7 +4,8 @@ kind's parameter fields (switched by htmx when the kind changes), enable/disable
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -27,7 +28,15 @@ from ecobrain.alarms.views import AlarmListView
 from ecobrain.core import gate
 from ecobrain.core.object_views import GatedViewMixin, ObjectDeleteView, ObjectEditView, ObjectListView
 
-OPEN_ALARMS = Count("alarms", filter=Q(alarms__status__in=OPEN_ALARM_STATES))
+
+def alarm_count(**conditions):
+    """A rule's number of alarms (meeting ``conditions``) as a correlated subquery: the (rule, …) indexes answer
+    it per rule, where a join and GROUP BY over the alarm table would read every alarm (seconds at 100,000)."""
+    rows = Alarm.objects.filter(rule=OuterRef("pk"), **conditions).order_by().values("rule").annotate(n=Count("pk"))
+    return Coalesce(Subquery(rows.values("n")), 0)
+
+
+OPEN_ALARMS = alarm_count(status__in=OPEN_ALARM_STATES)
 DETAIL_ALARMS = 50
 
 
@@ -70,7 +79,7 @@ class AlarmRuleDetailView(GatedViewMixin, View):
                 self.base_queryset()
                 .select_related("district", "enterprise", "outlet", "station", "factor", "created_by")
                 .defer("district__boundary")
-                .annotate(open_alarms=OPEN_ALARMS, all_alarms=Count("alarms"))
+                .annotate(open_alarms=OPEN_ALARMS, all_alarms=alarm_count())
                 .get(pk=pk)
             )
         except (AlarmRule.DoesNotExist, ValueError, TypeError, OverflowError):
