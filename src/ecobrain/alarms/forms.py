@@ -42,9 +42,9 @@ RESOLUTIONS: dict[str, tuple[str, ...]] = {
     RuleKind.SUSPICIOUS_DATA: tuple(Resolution.values),
 }
 RESOLUTION_HELP = {
-    RuleKind.EMISSION_EXCEEDANCE: _("留空：按限值的时段类型（小时限值用小时数据，日均限值用日数据）。"),
-    RuleKind.AMBIENT_THRESHOLD: _("留空为小时数据。"),
-    RuleKind.SUSPICIOUS_DATA: _("留空为全部数据类型。"),
+    RuleKind.EMISSION_EXCEEDANCE: _("默认：按限值的时段类型（小时限值用小时数据，日均限值用日数据）。"),
+    RuleKind.AMBIENT_THRESHOLD: _("默认为小时数据。"),
+    RuleKind.SUSPICIOUS_DATA: _("默认检查全部数据类型。"),
 }
 
 PARAM_FIELD_LABELS = {

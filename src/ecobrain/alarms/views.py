@@ -288,6 +288,7 @@ class AlarmDetailView(GatedViewMixin, View):
             **self.common_context(),
             "object": alarm,
             "row": AlarmListView.row(alarm),
+            "values": [alarm.first_value, alarm.last_value, alarm.peak_value],
             "events": list(events),
             "forms": forms,
             "refused": refused,

@@ -87,7 +87,8 @@ def _dispatched_hint(alarm: Alarm) -> str:
 def _lock(alarm: Alarm | int) -> Alarm:
     """The alarm's row, locked for this transaction (PostgreSQL; SQLite serialises writers anyway)."""
     pk = getattr(alarm, "pk", alarm)
-    return Alarm.objects.select_for_update().select_related("workorder").get(pk=pk)
+    # of=self: PostgreSQL refuses FOR UPDATE on the nullable side of the outer join to the work order.
+    return Alarm.objects.select_for_update(of=("self",)).select_related("workorder").get(pk=pk)
 
 
 def _sync(target: Alarm, source: Alarm) -> None:
