@@ -130,14 +130,20 @@ def test_bulk_acknowledge(as_user, handler, world):
     assert as_user(handler).post(f"{API}acknowledge/", {"ids": []}, format="json").status_code == 400
 
 
-def test_list_query_count(as_user, monitor, world, enterprise_in_qindu, django_assert_max_num_queries):
-    for _ in range(30):
-        ui_data.alarm(world["rule"], enterprise=enterprise_in_qindu)
+def test_list_query_count(as_user, monitor, world, enterprise_in_qindu, qindu, django_assert_max_num_queries):
+    from ecobrain.registry.models import MonitoringFactor
+    from ecobrain.workorders.services import create_workorder
+
+    factors = list(MonitoringFactor.objects.filter(code__in=["a21026", "a21002"]))
+    order = create_workorder(actor=monitor, title="核查", district=qindu)
+    for n in range(30):
+        ui_data.alarm(world["rule"], enterprise=enterprise_in_qindu, factor=factors[n % 2], workorder=order)
     client = as_user(monitor)
     client.get(API)
-    with django_assert_max_num_queries(3):  # count, page with its joins, the rules of the page
+    with django_assert_max_num_queries(5):  # count, page with four joins, the page's rules, factors, work orders
         response = client.get(API)
     assert response.json()["count"] == 32
+    assert {row["workorder_number"] for row in response.json()["results"]} == {order.number, None}
 
 
 # --- rules ---------------------------------------------------------------------------------------------------

@@ -143,7 +143,9 @@ def test_filters(login, monitor, world, qindu, offline_rule):
     assert ids(client.get(LIST, {"severity": Severity.WARNING})) == [w["binzhou_offline"].pk]
     assert ids(client.get(LIST, {"rule": offline_rule.pk})) == [w["binzhou_offline"].pk]
     assert ids(client.get(LIST, {"status": "acknowledged"})) == [w["qindu_ack"].pk]
-    assert ids(client.get(LIST, {"status": "closed"})) == [w["qindu_closed"].pk]
+    closed = client.get(LIST, {"status": "closed"})
+    assert ids(closed) == [w["qindu_closed"].pk]
+    assert '<input type="hidden" name="status" value="closed">' in closed.content.decode()  # filtering keeps the tab
     # time range in China days: T0 is 2026-11-20 16:00 Beijing time
     assert ids(client.get(LIST, {"triggered_from": "2026-11-19", "triggered_to": "2026-11-19"})) == [w["qindu_ack"].pk]
     assert ids(client.get(LIST, {"triggered_from": "2026-11-20"})) == [w["qindu_open"].pk]
@@ -192,17 +194,28 @@ def test_empty_centre_says_so(login, monitor, base_data):
 
 
 def test_list_query_count_does_not_grow_with_rows(
-    login, monitor, world, emission_rule, enterprise_in_qindu, django_assert_max_num_queries
+    login, monitor, world, emission_rule, enterprise_in_qindu, qindu, django_assert_max_num_queries
 ):
+    from ecobrain.workorders.services import create_workorder
+
     client = login(monitor)
     client.get(LIST)
-    for _ in range(40):
-        ui_data.alarm(emission_rule, enterprise=enterprise_in_qindu)
+    factors = list(MonitoringFactor.objects.filter(code__in=["a21026", "a21002", "a34013"]))
+    orders = [create_workorder(actor=monitor, title=f"核查{n}", district=qindu) for n in range(3)]
+    for n in range(40):
+        ui_data.alarm(
+            emission_rule,
+            enterprise=enterprise_in_qindu,
+            factor=factors[n % 3],
+            status=AlarmStatus.DISPATCHED if n % 4 == 0 else AlarmStatus.OPEN,
+            workorder=orders[n % 3] if n % 4 == 0 else None,
+        )
     # session, user, 3 name look-ups of the search (enterprises, stations, outlets), counts per state, the page
-    # (one query with its joins), its rules, the filter form's districts and rules
-    with django_assert_max_num_queries(10):
+    # (one query with four joins), its rules, factors and work orders, the filter form's districts and rules
+    with django_assert_max_num_queries(12):
         response = client.get(LIST, {"q": "热电"})
     assert response.status_code == 200 and len(ids(response)) == 42  # the enterprise's name matches 热电
+    assert orders[0].number in response.content.decode()
 
 
 def test_htmx_request_gets_the_results_only(login, monitor, world):

@@ -66,7 +66,7 @@ PARAM_HELP = {
     "window_hours": _("1–72 小时。"),
     "missed_intervals": _("连续缺报多少个预期上报周期判为离线，1–1000。"),
     "zero_drop_from": _("前一个值不低于此值、紧接着为 0 时判为骤降为零。"),
-    "min_rate": _("0.01–1，如 0.9 即 90%（HJ 75/HJ 76 有效传输率）。"),
+    "min_rate": _("0.01–1，如 0.9 即 90%（有效传输率 = 传输率 × 有效率，平台通常以 90% 为达标线）。"),
 }
 TARGET_LABELS = {Target.STATION: _("站点"), Target.DISTRICT: _("区县"), Target.CITY: _("全市")}
 METRIC_LABELS = {
