@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from django.core.paginator import Paginator
 from django.utils.translation import gettext_lazy as _
 
 from ecobrain.core.tables import Column, Table
@@ -98,6 +99,24 @@ def alarm_rows(queryset, *, export: bool = False):
     """``queryset`` with what the alarm tables read (the exports a little more), without the boundaries."""
     prefetch = (*alarm_table.prefetch_related, *(EXPORT_PREFETCH if export else ()))
     return queryset.select_related(*alarm_table.select_related).prefetch_related(*prefetch).defer(*ALARM_LIST_DEFER)
+
+
+class KeysFirstPaginator(Paginator):
+    """Pages that find their ids on the bare alarm table first, then read those rows with their joins.
+
+    OFFSET must walk every row before the page: done on the ``triggered_at`` index alone it is cheap, where the
+    joined query joined every skipped row too (page 50 joins 2,450 rows for nothing).
+    """
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        ids = list(self.object_list.values_list("pk", flat=True)[bottom:top])
+        rows = {row.pk: row for row in self.object_list.filter(pk__in=ids).order_by()}
+        return self._get_page([rows[pk] for pk in ids if pk in rows], number, self)
 
 
 def rule_scope(rule) -> str:

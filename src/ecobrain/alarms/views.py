@@ -6,7 +6,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -20,7 +19,14 @@ from ecobrain.alarms.filtersets import STATUS_ACTIVE, STATUS_ALL, AlarmFilterSet
 from ecobrain.alarms.forms import ACTION_FORMS
 from ecobrain.alarms.models import Alarm, AlarmEvent
 from ecobrain.alarms.services import lifecycle
-from ecobrain.alarms.tables import ALARM_LIST_DEFER, alarm_object, alarm_rows, alarm_table, alarm_value
+from ecobrain.alarms.tables import (
+    ALARM_LIST_DEFER,
+    KeysFirstPaginator,
+    alarm_object,
+    alarm_rows,
+    alarm_table,
+    alarm_value,
+)
 from ecobrain.alarms.views_chart import chart_for
 from ecobrain.core import gate
 from ecobrain.core.exports import EXPORT_LIMIT, csv_response, xlsx_response
@@ -88,7 +94,7 @@ class AlarmListView(GatedViewMixin, View):
         else:
             queryset = status_filter.filter(base, None)
             counted = base
-        by_status = dict(counted.order_by().values_list("status").annotate(n=Count("pk")))
+        by_status = dict(counted.order_by().values_list("status").annotate(n=Count("*")))  # COUNT(*): index-only
         counts = self.tab_counts(by_status)
         selected = set(filterset.form.cleaned_data.get("status") or []) if valid else {STATUS_ACTIVE}
         total = self.selected_total(by_status, selected)
@@ -102,7 +108,7 @@ class AlarmListView(GatedViewMixin, View):
             return self.export(alarm_rows(queryset, export=True), export)
 
         per_page = _per_page(request)
-        paginator = Paginator(alarm_rows(queryset), per_page)
+        paginator = KeysFirstPaginator(alarm_rows(queryset), per_page)
         paginator.count = total  # known from the grouped counts: no second COUNT over the alarms
         page = paginator.get_page(request.GET.get("page"))
         query = request.GET.copy()

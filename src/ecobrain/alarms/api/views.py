@@ -12,9 +12,9 @@ from ecobrain.alarms.api import serializers
 from ecobrain.alarms.filtersets import AlarmFilterSet, AlarmRuleFilterSet
 from ecobrain.alarms.models import Alarm, AlarmEvent, AlarmRule
 from ecobrain.alarms.services import lifecycle
-from ecobrain.alarms.tables import ALARM_LIST_DEFER
+from ecobrain.alarms.tables import ALARM_LIST_DEFER, KeysFirstPaginator
 from ecobrain.alarms.views_rules import in_use_message
-from ecobrain.core.api import Conflict, GatedViewSetMixin, crud_schema
+from ecobrain.core.api import Conflict, GatedViewSetMixin, StandardPagination, crud_schema
 
 ALARM_ACTIONS = {"acknowledge", "comment", "dispatch_workorder", "resolve", "close", "mark_false", "acknowledge_many"}
 _ERRORS = {
@@ -35,6 +35,10 @@ def _action_schema(summary: str, request, description: str = ""):
     )
 
 
+class AlarmPagination(StandardPagination):
+    django_paginator_class = KeysFirstPaginator
+
+
 @extend_schema_view(
     list=extend_schema(
         summary="报警列表",
@@ -51,6 +55,7 @@ class AlarmViewSet(GatedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     queryset = Alarm.objects.all()
     serializer_class = serializers.AlarmSerializer
     filterset_class = AlarmFilterSet
+    pagination_class = AlarmPagination
     ordering_fields = ["id", "triggered_at", "last_triggered_at", "severity", "status", "kind", "trigger_count"]
     # Four joins and the rest apart, as the alarm centre does (see alarms.tables: planning cost, SQLite's plan).
     select_related = ("district", "enterprise", "outlet", "station")
