@@ -9,8 +9,6 @@ from django import forms
 from django.db.models import Q
 from django.forms.models import ModelChoiceIterator
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
 
 from ecobrain.alarms.choices import OPEN_ALARM_STATES, AlarmStatus, RuleKind, Severity
 from ecobrain.alarms.models import Alarm, AlarmRule
@@ -77,7 +75,6 @@ def china_day_start(day) -> datetime:
     return datetime.combine(day, time.min, tzinfo=CHINA_TZ)
 
 
-@extend_schema_field(OpenApiTypes.STR)
 class StatusFilter(django_filters.MultipleChoiceFilter):
     """Alarm states (repeatable); ``active`` (the default) means the open ones, ``all`` every state."""
 
