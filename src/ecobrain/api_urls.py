@@ -3,6 +3,7 @@
 from rest_framework.routers import DefaultRouter
 
 from ecobrain.accounts.api.views import MeView
+from ecobrain.alarms.api import register as register_alarms
 from ecobrain.assessment.api.air import register as register_air
 from ecobrain.assessment.api.water import register as register_water
 from ecobrain.ingest.api import register as register_ingest
@@ -17,6 +18,7 @@ register_ingest(router)
 register_air(router)
 register_water(router)
 register_workorders(router)
+register_alarms(router)
 
 from django.urls import path  # noqa: E402
 

@@ -203,6 +203,10 @@ SPECTACULAR_SETTINGS = {
         "WaterClassEnum": "ecobrain.registry.choices.WaterClass",
         "WorkOrderStatusEnum": "ecobrain.workorders.choices.WorkOrderStatus",
         "ExtensionStatusEnum": "ecobrain.workorders.choices.ExtensionStatus",
+        # Alarms: "kind" and "status" are common field names; name these sets after what they are.
+        "AlarmStatusEnum": "ecobrain.alarms.choices.AlarmStatus",
+        "AlarmRuleKindEnum": "ecobrain.alarms.choices.RuleKind",
+        "AlarmEventKindEnum": "ecobrain.alarms.choices.AlarmEventKind",
     },
 }
 

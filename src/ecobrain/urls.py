@@ -15,6 +15,7 @@ urlpatterns = [
     path("ingest/", include("ecobrain.ingest.urls")),
     path("assessment/", include("ecobrain.assessment.urls")),
     path("workorders/", include("ecobrain.workorders.urls")),
+    path("alarms/", include("ecobrain.alarms.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("ecobrain.api_urls")),
