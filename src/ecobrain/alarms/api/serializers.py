@@ -125,7 +125,7 @@ class NoteSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=COMMENT_MAX, help_text=_("说明（可选）"))
 
 
-class CommentSerializer(serializers.Serializer):
+class AlarmCommentSerializer(serializers.Serializer):
     text = serializers.CharField(max_length=COMMENT_MAX, help_text=_("备注内容"))
 
 

@@ -98,11 +98,11 @@ class AlarmViewSet(GatedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         )
         return self._respond(alarm)
 
-    @_action_schema("添加备注", serializers.CommentSerializer, "任何状态均可添加。")
+    @_action_schema("添加备注", serializers.AlarmCommentSerializer, "任何状态均可添加。")
     @action(detail=True, methods=["post"])
     def comment(self, request, pk=None):
         alarm = self.get_object()
-        lifecycle.comment_alarm(alarm, actor=request.user, text=self._input(serializers.CommentSerializer)["text"])
+        lifecycle.comment_alarm(alarm, actor=request.user, text=self._input(serializers.AlarmCommentSerializer)["text"])
         return self._respond(alarm)
 
     @_action_schema(

@@ -259,6 +259,6 @@ class ExtensionDecisionSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class CommentSerializer(serializers.Serializer):
+class WorkOrderCommentSerializer(serializers.Serializer):
     message = serializers.CharField(required=False, allow_blank=True, default="")
     attachments = files_field()

@@ -174,10 +174,10 @@ class WorkOrderViewSet(
         workorder = services.transfer_workorder(self.get_object_for_step(), actor=request.user, **data)
         return self.detail_response(workorder)
 
-    @step_schema("备注（可附文件）", s.CommentSerializer)
+    @step_schema("备注（可附文件）", s.WorkOrderCommentSerializer)
     @action(detail=True, methods=["post"])
     def comment(self, request, pk=None):
-        data = self.read(s.CommentSerializer)
+        data = self.read(s.WorkOrderCommentSerializer)
         workorder = self.get_object_for_step()
         services.comment_workorder(workorder, actor=request.user, **data)
         return self.detail_response(workorder)
