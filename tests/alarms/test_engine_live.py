@@ -30,8 +30,9 @@ THREADS = 6
 
 
 @pytest.fixture
-def fresh_engine():
-    """The process's engine starts empty (another test's rules must not linger in its index)."""
+def fresh_engine(settings):
+    """The live path on, and the process's engine empty (another test's rules must not linger in its index)."""
+    settings.ALARMS_LIVE = True
     reset_engine()
     yield
     live_evaluator().wait_idle(10)
@@ -65,10 +66,9 @@ def test_a_rolled_back_write_raises_nothing(fresh_engine, enterprise_in_qindu):
 
 
 @pytest.mark.django_db
-def test_the_sweep_evaluates_what_the_live_path_did_not_see(enterprise_in_qindu, settings):
+def test_the_sweep_evaluates_what_the_live_path_did_not_see(enterprise_in_qindu):
     """With the live path off (or its queue full, or the storing process gone) the sweep raises the alarm from
     the rows' received time, once their commit lag has passed; a second sweep reads nothing again."""
-    settings.ALARMS_LIVE = False
     _, _, series = gas_outlet(enterprise_in_qindu, limit=35)
     emission_rule()
     now = timezone.now()
@@ -96,9 +96,8 @@ def test_the_sweep_evaluates_what_the_live_path_did_not_see(enterprise_in_qindu,
 
 
 @pytest.mark.django_db
-def test_the_sweep_does_not_reopen_what_another_process_opened_and_cleared(enterprise_in_qindu, settings):
+def test_the_sweep_does_not_reopen_what_another_process_opened_and_cleared(enterprise_in_qindu):
     """Process A (live) opened and cleared the alarm; process B's sweep reads the same two hours later."""
-    settings.ALARMS_LIVE = False
     _, _, series = gas_outlet(enterprise_in_qindu, limit=35)
     emission_rule()
     t0 = recent_hour(3)

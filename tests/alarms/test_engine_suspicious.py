@@ -107,10 +107,9 @@ def test_the_live_path_does_not_judge_window_checks_before_qc_flagged_them(pm25)
     assert Alarm.objects.get().status == AlarmStatus.RESOLVED
 
 
-def test_a_flat_line_found_by_the_window_job_raises_an_alarm_through_the_sweep(pm25, settings):
+def test_a_flat_line_found_by_the_window_job_raises_an_alarm_through_the_sweep(pm25):
     """QC's window job flags 12 hourly values within the tolerance as a flat line (monitoring/qc/rules.py
     AIR_WINDOW); the sweep runs behind it and judges those rows with their flags."""
-    settings.ALARMS_LIVE = False
     suspicious_rule()
     now = timezone.now()
     t0 = recent_hour(20)

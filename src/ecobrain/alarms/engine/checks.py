@@ -96,12 +96,8 @@ class ObservationCheck(Check):
         self.resolution = resolution
 
     def observe(self, row: tuple, final: bool) -> None:
-        verdict = self.verdict(row, final)
-        if verdict is not None:
-            self.judge(self, row[1], *verdict)
-
-    def verdict(self, row: tuple, final: bool):  # pragma: no cover - abstract
-        raise NotImplementedError
+        """Judge one row: ``self.judge(self, period, verdict, value, tag)``, or nothing when it cannot be judged."""
+        raise NotImplementedError  # pragma: no cover - abstract
 
     def _target(self, title: str, message: str, *, key_unit: str = "") -> AlarmTarget:
         device = self.ctx.device
@@ -148,28 +144,30 @@ class EmissionCheck(ObservationCheck):
     def threshold(self) -> float | None:
         return self.high if self.high is not None else self.low
 
-    def verdict(self, row: tuple, final: bool):
+    def observe(self, row: tuple, final: bool) -> None:
         if row[5] in EMISSION_SKIP_FLAGS:
-            return None
+            return
         if self.zs_key is not None:
             text = row[4].get(self.zs_key) if row[4] else None
             if not text:
-                return None  # the limit is on the converted value, and none was sent
+                return  # the limit is on the converted value, and none was sent
             try:
                 value = float(text)
             except ValueError:
-                return None
+                return
         else:
             raw = row[2]
             if raw is None:
-                return None
+                return
             value = float(raw)
         high, low = self.high, self.low
         if (high is not None and value > high) or (low is not None and value < low):
-            return BAD, value, 0
-        if (self.ok_high is None or value <= self.ok_high) and (self.ok_low is None or value >= self.ok_low):
-            return GOOD, value, 0
-        return HOLD, value, 0
+            verdict = BAD
+        elif (self.ok_high is None or value <= self.ok_high) and (self.ok_low is None or value >= self.ok_low):
+            verdict = GOOD
+        else:
+            verdict = HOLD
+        self.judge(self, row[1], verdict, value, 0)
 
     def threshold_for(self, value: float | None) -> float | None:
         """The limit the value broke (the lower one for a value below a range)."""
@@ -225,7 +223,7 @@ class SuspiciousCheck(ObservationCheck):
             Resolution.HOUR,
         )
 
-    def verdict(self, row: tuple, final: bool):
+    def observe(self, row: tuple, final: bool) -> None:
         tag = row[6] & self.mask
         raw = row[2]
         value = None if raw is None else float(raw)
@@ -239,12 +237,9 @@ class SuspiciousCheck(ObservationCheck):
             ):
                 tag |= ZERO_DROP
         if tag:
-            return BAD, value, tag
-        if value is None:
-            return None
-        if not final and self.waits_for_window:
-            return HOLD, value, 0
-        return GOOD, value, 0
+            self.judge(self, row[1], BAD, value, tag)
+        elif value is not None:
+            self.judge(self, row[1], HOLD if not final and self.waits_for_window else GOOD, value, 0)
 
     @staticmethod
     def findings(tag: int) -> str:

@@ -96,6 +96,7 @@ class Engine:
         self._open_loaded = -math.inf
         self._open: dict[tuple[int, str], datetime | None] = {}
         self._pending: dict[tuple[int, str], list[Action]] = {}
+        self._cold: set[RuleState] = set()  # states that wait for their first (priming) read
         self._reset_index()
 
     def _reset_index(self) -> None:
@@ -138,6 +139,7 @@ class Engine:
             rule_id for rule_id, rule in self.rules.items() if rule_id in old and old[rule_id].updated == rule.updated
         }
         self.states = {key: state for key, state in self.states.items() if key[0] in kept}
+        self._cold = {state for state in self._cold if (state.rule_id, state.key) in self.states}
         self.counts["index_builds"] += 1
 
     def _load_open(self, clock: float) -> None:
@@ -164,6 +166,8 @@ class Engine:
                 rule.id, key, rule.depth, open_=(rule.id, key) in self._open, recorded=self._open.get((rule.id, key))
             )
             state.primed = not needs_history
+            if needs_history:
+                self._cold.add(state)
             self.states[(rule.id, key)] = state
         return state
 
@@ -186,9 +190,10 @@ class Engine:
             missing = [pk for pk in series_ids if pk not in plans]
             if missing:
                 self._plan_series(resolution, missing)
-            cold = [check for pk in series_ids for check in plans[pk] if not check.state.primed]
-            if cold:
-                self._prime_observations(resolution, cold, rows)
+            if self._cold:  # states created (or reset) and not primed yet: usually only this batch's new series
+                cold = [check for pk in series_ids for check in plans[pk] if not check.state.primed]
+                if cold:
+                    self._prime_observations(resolution, cold, rows)
             now = now or timezone.now()
             oldest = now - self.max_age
             evaluated = 0
@@ -280,6 +285,7 @@ class Engine:
         finally:
             check.judge = self.judge
         check.state.primed = True
+        self._cold.discard(check.state)
 
     @staticmethod
     def _record(check, period: datetime, verdict: int, value, tag: int) -> None:
@@ -347,6 +353,7 @@ class Engine:
                             done["failed"] += 1
                             state = action.check.state
                             state.reset(open_=key in self._open, recorded=self._open.get(key))
+                            self._cold.add(state)
                             self._open_loaded = -math.inf  # re-read the open alarms before the next batch
                             break
             self.counts.update(done)
