@@ -52,7 +52,6 @@ NOMINAL_INTERVAL = {
     Resolution.HOUR: timedelta(hours=1),
     Resolution.DAY: timedelta(days=1),
 }
-OBSERVATION_KINDS = (RuleKind.EMISSION_EXCEEDANCE, RuleKind.SUSPICIOUS_DATA)
 AMBIENT_KINDS = (RuleKind.AMBIENT_THRESHOLD, RuleKind.AMBIENT_RISE)
 CHUNK = 500
 
@@ -89,6 +88,7 @@ class Engine:
         self.max_age = max_age or timedelta(hours=settings.ALARM_MAX_DATA_AGE_HOURS)
         self.rules: dict[int, CompiledRule] = {}
         self.by_kind: dict[str, list[CompiledRule]] = {}
+        self.observed: frozenset[str] = frozenset()
         self.states: dict[tuple[int, str], RuleState] = {}
         self.counts: Counter = Counter()
         self._version: tuple | None = None
@@ -134,6 +134,7 @@ class Engine:
             self.by_kind[rule.kind].append(rule)
         self._version = version
         self._reset_index()
+        self.observed = self._observed_resolutions()
         # States survive a rebuild unless their rule went away or was edited (new thresholds, new counts).
         kept = {
             rule_id for rule_id, rule in self.rules.items() if rule_id in old and old[rule_id].updated == rule.updated
@@ -141,6 +142,29 @@ class Engine:
         self.states = {key: state for key, state in self.states.items() if key[0] in kept}
         self._cold = {state for state in self._cold if (state.rule_id, state.key) in self.states}
         self.counts["index_builds"] += 1
+
+    def _observed_resolutions(self) -> frozenset[str]:
+        """The resolutions some observation rule can apply to (the others are skipped without a look)."""
+        from ecobrain.registry.models import OutletFactor
+
+        wanted = set()
+        for rule in self.by_kind.get(RuleKind.SUSPICIOUS_DATA, ()):
+            wanted |= {rule.resolution} if rule.resolution else set(Resolution.values)
+        if self.by_kind.get(RuleKind.EMISSION_EXCEEDANCE):
+            bases = (
+                OutletFactor.objects.exclude(limit_value__isnull=True, limit_min__isnull=True)
+                .order_by()
+                .values_list("limit_basis", flat=True)
+                .distinct()
+            )
+            limited = {BASIS_RESOLUTION[basis] for basis in bases if basis in BASIS_RESOLUTION}
+            for rule in self.by_kind[RuleKind.EMISSION_EXCEEDANCE]:
+                wanted |= limited & ({rule.resolution} if rule.resolution else limited)
+        return frozenset(wanted)
+
+    def observes(self, resolution: str) -> bool:
+        """Whether an observation rule can apply to data of ``resolution``."""
+        return resolution in self.observed
 
     def _load_open(self, clock: float) -> None:
         """The open alarms of the enabled rules; a dispatched alarm whose condition cleared counts as closed
@@ -183,7 +207,7 @@ class Engine:
         rule. ``final`` False (the live path) means QC's window flags may still come: see SuspiciousCheck."""
         with self.lock:
             self.refresh()
-            if not rows or not self.has_rules(*OBSERVATION_KINDS):
+            if not rows or resolution not in self.observed:
                 return 0
             plans = self._plans[resolution]
             series_ids = {row[0] for row in rows}

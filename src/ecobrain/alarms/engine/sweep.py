@@ -19,7 +19,7 @@ from datetime import date, datetime, timedelta
 from django.db.models import Q
 
 from ecobrain.alarms.choices import RuleKind
-from ecobrain.alarms.engine.core import AMBIENT_KINDS, OBSERVATION_KINDS, Engine, get_engine
+from ecobrain.alarms.engine.core import AMBIENT_KINDS, Engine, get_engine
 from ecobrain.alarms.models import EvaluationWatermark
 from ecobrain.monitoring.choices import Resolution
 from ecobrain.monitoring.completeness import china_today
@@ -75,7 +75,7 @@ def sweep_observations(now: datetime, *, engine: Engine | None = None) -> SweepR
         if until <= since:
             continue
         read = evaluated = 0
-        if engine.has_rules(*OBSERVATION_KINDS):
+        if engine.observes(resolution):
             model = OBSERVATION_MODELS[resolution]
             window = model.objects.filter(received_at__gt=since, received_at__lte=until).order_by("received_at", "pk")
             after = None

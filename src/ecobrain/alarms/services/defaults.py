@@ -44,8 +44,10 @@ DEFAULT_RULES = [
         "resolution": Resolution.HOUR,
         "consecutive": 2,
         "clear_after": 2,
-        "params": {},
-        "description": "小时数据连续 2 小时出现恒值、卡滞、负值、校准/维护标记或骤降为零。",
+        # Calibration and maintenance are declared states (flag C/M), not anomalies: a rule for long maintenance
+        # adds "maintenance_values" to its checks.
+        "params": {"checks": ["flat_line", "stuck", "negative", "zero_drop"]},
+        "description": "小时数据连续 2 小时出现恒值、卡滞、负值或骤降为零。",
     },
     {
         "name": "站点AQI重度污染",
