@@ -68,6 +68,7 @@ def test_between_version_checks_the_index_is_not_read_again(so2):
 
 
 def test_the_feed_publishes_committed_rows_only_to_subscribers(so2, django_capture_on_commit_callbacks):
+    """(The live evaluator is off in tests: this listener is the only active subscriber.)"""
     _, _, series = so2
     received = []
 
@@ -89,12 +90,19 @@ def test_the_feed_publishes_committed_rows_only_to_subscribers(so2, django_captu
     assert len(callbacks) >= 1  # queued for the commit, not called before it
 
 
-def test_no_subscriber_means_no_commit_callback(so2, monkeypatch, django_capture_on_commit_callbacks):
+def test_no_active_subscriber_means_no_commit_callback(so2, settings, django_capture_on_commit_callbacks):
+    """ECOBRAIN_ALARMS_LIVE=0: the alarms app's subscriber is inactive, so no row is held until the commit."""
     _, _, series = so2
-    monkeypatch.setattr(feed, "_subscribers", [])
+    settings.ALARMS_LIVE = False
+    assert not feed.has_subscribers()
     with django_capture_on_commit_callbacks() as callbacks:
         store_observations([ObservationRow(series, recent_hour(), value_text="1")], resolution="hour")
     assert callbacks == []
+    settings.ALARMS_LIVE = True
+    assert feed.has_subscribers()
+    with django_capture_on_commit_callbacks() as callbacks:
+        store_observations([ObservationRow(series, recent_hour(), value_text="2")], resolution="hour")
+    assert len(callbacks) == 1
 
 
 def test_default_rules_are_created_once_and_an_operators_change_is_kept():

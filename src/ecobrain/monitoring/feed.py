@@ -1,7 +1,7 @@
 """Committed observations, published to whoever listens in this process (the alarm engine's live path).
 
 ``monitoring.services._store`` (where every write path ends: gateway batches, MQTT, the HTTP and file imports,
-re-derivation) hands each upsert's rows to :func:`publish_on_commit`. When nothing is subscribed that is one list
+re-derivation) hands each upsert's rows to :func:`publish_on_commit`. When no subscriber is active that is one list
 check; otherwise one ``transaction.on_commit`` callback per upsert, which calls the subscribers with a
 :class:`CommittedRows` once the rows are durable, or never if the transaction rolls back.
 
@@ -43,31 +43,44 @@ class CommittedRows:
 
 Subscriber = Callable[[CommittedRows], None]
 
-_subscribers: list[Subscriber] = []
+# (callback, active): ``active()`` says whether the subscriber wants batches now; while none does, nothing is
+# registered and no row is held until the commit.
+_subscribers: list[tuple[Subscriber, Callable[[], bool]]] = []
 
 
-def subscribe(callback: Subscriber) -> None:
-    """Call ``callback(CommittedRows)`` after every commit that stored observations (idempotent per function)."""
-    if all(existing.__qualname__ != callback.__qualname__ for existing in _subscribers):  # ready() may run twice
-        _subscribers.append(callback)
+def _always() -> bool:
+    return True
+
+
+def subscribe(callback: Subscriber, *, active: Callable[[], bool] = _always) -> None:
+    """Call ``callback(CommittedRows)`` after every commit that stored observations, while ``active()`` is true
+    (idempotent per function: ``AppConfig.ready`` may run twice)."""
+    if all(existing.__qualname__ != callback.__qualname__ for existing, _ in _subscribers):
+        _subscribers.append((callback, active))
 
 
 def unsubscribe(callback: Subscriber) -> None:
-    _subscribers[:] = [s for s in _subscribers if s.__qualname__ != callback.__qualname__]
+    _subscribers[:] = [(s, a) for s, a in _subscribers if s.__qualname__ != callback.__qualname__]
 
 
 def has_subscribers() -> bool:
-    return bool(_subscribers)
+    """Whether a subscriber wants batches now."""
+    return any(active() for _, active in _subscribers)
 
 
 def publish_on_commit(resolution: str, rows: Sequence[tuple]) -> None:
-    """Hand ``rows`` to the subscribers once the current transaction commits (nothing when none listens)."""
-    if _subscribers and rows:
+    """Hand ``rows`` to the subscribers once the current transaction commits (nothing when none listens).
+
+    The rows are held until the commit: a single transaction that stores a whole large file holds all of its rows
+    (the imports commit per batch)."""
+    if rows and _subscribers and has_subscribers():
         transaction.on_commit(functools.partial(_publish, CommittedRows(resolution, rows)))
 
 
 def _publish(batch: CommittedRows) -> None:
-    for callback in list(_subscribers):
+    for callback, active in list(_subscribers):
+        if not active():
+            continue
         try:
             callback(batch)
         except Exception:  # a listener's failure must not fail the writer whose data is already committed

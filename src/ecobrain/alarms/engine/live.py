@@ -115,10 +115,14 @@ def live_evaluator() -> LiveEvaluator:
 
 
 def on_committed(batch: CommittedRows) -> None:
-    """The feed subscriber: hand the batch to this process's evaluator thread (unless ECOBRAIN_ALARMS_LIVE=0)."""
-    if settings.ALARMS_LIVE:
-        live_evaluator().submit(batch)
+    """The feed subscriber: hand the batch to this process's evaluator thread."""
+    live_evaluator().submit(batch)
+
+
+def live_enabled() -> bool:
+    """ECOBRAIN_ALARMS_LIVE (read at each commit, so a test or a command can switch it)."""
+    return settings.ALARMS_LIVE
 
 
 def install_live_evaluation() -> None:
-    subscribe(on_committed)
+    subscribe(on_committed, active=live_enabled)
