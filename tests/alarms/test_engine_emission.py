@@ -211,3 +211,20 @@ def test_data_older_than_the_max_age_raise_nothing(so2, settings):
     emission_rule()
     engine().evaluate_observations(Resolution.HOUR, store(series, ["99"], start=recent_hour(24 * 4)))
     assert not Alarm.objects.exists()
+
+
+def test_raising_the_rules_severity_escalates_its_open_alarm_at_the_next_trigger(so2, handler):
+    from ecobrain.alarms.choices import Severity
+
+    _, _, series = so2
+    rule = emission_rule(severity=Severity.WARNING)
+    t0 = recent_hour()
+    eng = engine()
+    eng.evaluate_observations(Resolution.HOUR, store(series, ["40"], start=t0))
+    rule.severity = Severity.CRITICAL
+    rule.save()
+    eng.evaluate_observations(Resolution.HOUR, store(series, ["41"], start=t0 + HOUR))
+    alarm = Alarm.objects.get()
+    assert alarm.severity == Severity.CRITICAL and alarm.trigger_count == 2
+    assert alarm.events.filter(kind=AlarmEventKind.ESCALATED).count() == 1
+    assert Notification.objects.filter(recipient=handler, event_key=f"alarm:{alarm.pk}:severity:4").exists()
