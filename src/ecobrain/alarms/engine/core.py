@@ -419,11 +419,13 @@ class Engine:
         ``period_start`` or ``day``, and the metric columns)."""
         with self.lock:
             self.refresh()
+            # Daily rows: threshold rules with resolution day; hourly rows: rules with resolution blank or hour.
+            wanted = (Resolution.DAY,) if daily else ("", Resolution.HOUR)
             rules = [
                 rule
                 for kind in AMBIENT_KINDS
                 for rule in self.by_kind.get(kind, ())
-                if (rule.resolution == Resolution.DAY) == daily and not (daily and kind == RuleKind.AMBIENT_RISE)
+                if rule.resolution in wanted and not (daily and kind == RuleKind.AMBIENT_RISE)
             ]
             rows = list(rows)
             if not rules or not rows:
