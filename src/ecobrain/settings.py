@@ -235,6 +235,14 @@ ARCHIVE_RETENTION_DAYS = env_int("ECOBRAIN_ARCHIVE_RETENTION_DAYS", 400, minimum
 # values received in the last this many hours, not the whole history (`ecobrain assess recompute` does that).
 ASSESSMENT_FIRST_RUN_HOURS = env_int("ECOBRAIN_ASSESSMENT_FIRST_RUN_HOURS", 72, minimum=1)
 
+# Alarm rule engine (docs/alarm-engine.md): evaluate newly committed observations in the process that stored them
+# (off: only the alarms.sweep job evaluates them, a few minutes later); at most LIVE_QUEUE batches wait for the
+# evaluator thread, beyond that batches are left to the sweep. Data older than MAX_DATA_AGE_HOURS (by period)
+# raise no alarms: a history import is not news.
+ALARMS_LIVE = env_bool("ECOBRAIN_ALARMS_LIVE", True)
+ALARMS_LIVE_QUEUE = env_int("ECOBRAIN_ALARMS_LIVE_QUEUE", 1000, minimum=1)
+ALARM_MAX_DATA_AGE_HOURS = env_int("ECOBRAIN_ALARM_MAX_DATA_AGE_HOURS", 72, minimum=1)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -8,6 +8,9 @@ class AlarmsConfig(AppConfig):
     verbose_name = _("报警")
 
     def ready(self) -> None:
+        from ecobrain.alarms.engine.live import install_live_evaluation
+
+        install_live_evaluation()  # evaluate observations right after they are committed (docs/alarm-engine.md)
         register_lifecycle_hooks()
         register_alarm_tabs()
 
