@@ -19,6 +19,17 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["tests.hashers.FastArgon2PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _no_live_alarm_evaluation(settings):
+    """The alarm engine's live evaluator thread stays off unless a test turns it on (tests/alarms/test_engine_live.py):
+    a background thread reading the in-memory SQLite test database collides with other tests' writes. Each test
+    starts with a new process engine, so no rule of an earlier test lingers in its index."""
+    from ecobrain.alarms.engine import reset_engine
+
+    settings.ALARMS_LIVE = False
+    reset_engine()
+
+
 @pytest.fixture
 def base_data(db):
     """Xianyang regions with boundaries, organisations and the HJ 212 factor table."""

@@ -3,12 +3,14 @@
 from rest_framework.routers import DefaultRouter
 
 from ecobrain.accounts.api.views import MeView
+from ecobrain.alarms.api import register as register_alarms
 from ecobrain.assessment.api.air import register as register_air
 from ecobrain.assessment.api.water import register as register_water
 from ecobrain.ingest.api import register as register_ingest
 from ecobrain.monitoring.api import register as register_monitoring
 from ecobrain.notifications.api import register as register_notifications
 from ecobrain.registry.api import register as register_registry
+from ecobrain.workorders.api import register as register_workorders
 
 router = DefaultRouter()
 register_registry(router)
@@ -16,6 +18,8 @@ register_monitoring(router)
 register_ingest(router)
 register_air(router)
 register_water(router)
+register_workorders(router)
+register_alarms(router)
 register_notifications(router)
 
 from django.urls import path  # noqa: E402

@@ -171,6 +171,8 @@ MEDIA_ROOT = DATA_DIR / "media"
 MAX_UPLOAD_BYTES = env_int("ECOBRAIN_MAX_UPLOAD_BYTES", 10 * 1024 * 1024, minimum=1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# Work-order attachments (docs/workorders.md "Attachments"): the largest photo or document accepted, in MB.
+UPLOAD_MAX_MB = env_int("ECOBRAIN_UPLOAD_MAX_MB", 10, minimum=1, maximum=1024)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -205,7 +207,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # One enum for the GB 3838 classes wherever they appear (a station's target, a section-month's class).
-    "ENUM_NAME_OVERRIDES": {"WaterClassEnum": "ecobrain.registry.choices.WaterClass"},
+    "ENUM_NAME_OVERRIDES": {
+        "WaterClassEnum": "ecobrain.registry.choices.WaterClass",
+        "WorkOrderStatusEnum": "ecobrain.workorders.choices.WorkOrderStatus",
+        "ExtensionStatusEnum": "ecobrain.workorders.choices.ExtensionStatus",
+        # Alarms: "kind" and "status" are common field names; name these sets after what they are.
+        "AlarmStatusEnum": "ecobrain.alarms.choices.AlarmStatus",
+        "AlarmRuleKindEnum": "ecobrain.alarms.choices.RuleKind",
+        "AlarmEventKindEnum": "ecobrain.alarms.choices.AlarmEventKind",
+    },
 }
 
 # Device sessions (docs/hj212.md, "Gateway"): a device is offline after this many expected intervals without
@@ -232,6 +242,14 @@ ARCHIVE_RETENTION_DAYS = env_int("ECOBRAIN_ARCHIVE_RETENTION_DAYS", 400, minimum
 # Air assessment job (docs/air-assessment.md "Late data"): with no watermark yet, the first pass takes in the hourly
 # values received in the last this many hours, not the whole history (`ecobrain assess recompute` does that).
 ASSESSMENT_FIRST_RUN_HOURS = env_int("ECOBRAIN_ASSESSMENT_FIRST_RUN_HOURS", 72, minimum=1)
+
+# Alarm rule engine (docs/alarm-engine.md): evaluate newly committed observations in the process that stored them
+# (off: only the alarms.sweep job evaluates them, a few minutes later); at most LIVE_QUEUE batches wait for the
+# evaluator thread, beyond that batches are left to the sweep. Data older than MAX_DATA_AGE_HOURS (by period)
+# raise no alarms: a history import is not news.
+ALARMS_LIVE = env_bool("ECOBRAIN_ALARMS_LIVE", True)
+ALARMS_LIVE_QUEUE = env_int("ECOBRAIN_ALARMS_LIVE_QUEUE", 1000, minimum=1)
+ALARM_MAX_DATA_AGE_HOURS = env_int("ECOBRAIN_ALARM_MAX_DATA_AGE_HOURS", 72, minimum=1)
 
 # Notifications (docs/notifications.md). Email: an SMTP server and a sender address, or no email (deliveries skipped).
 SMTP = parse_smtp_url(env_str("ECOBRAIN_SMTP_URL"))

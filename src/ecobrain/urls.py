@@ -14,6 +14,8 @@ urlpatterns = [
     path("monitoring/", include("ecobrain.monitoring.urls")),
     path("ingest/", include("ecobrain.ingest.urls")),
     path("assessment/", include("ecobrain.assessment.urls")),
+    path("workorders/", include("ecobrain.workorders.urls")),
+    path("alarms/", include("ecobrain.alarms.urls")),
     path("notifications/", include("ecobrain.notifications.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -58,10 +58,14 @@ def test_bureau_leader_reads_everything_and_writes_only_instructions():
     for label in (lbl for lbl in LABELS if lbl.startswith("registry.")):
         assert role_allows(Role.BUREAU_LEADER, label, "view"), label
         assert role_allows(Role.BUREAU_LEADER, label, "export"), label
-    # A leader's instruction (领导批示) is a work order the leader creates; nothing else is written.
+    # A leader's instruction (领导批示) is a work order the leader creates, with its documents attached; nothing else
+    # is written.
     assert role_allows(Role.BUREAU_LEADER, "workorders.workorder", "add")
+    assert role_allows(Role.BUREAU_LEADER, "workorders.workorderattachment", "add")
     for label in (lbl for lbl in LABELS if lbl != "workorders.workorder"):
         for action in WRITES:
+            if (label, action) == ("workorders.workorderattachment", "add"):
+                continue
             assert not role_allows(Role.BUREAU_LEADER, label, action), (label, action)
     assert role_allows(Role.BUREAU_LEADER, "audit.objectchange", "view")
     assert not role_allows(Role.BUREAU_LEADER, "audit.objectchange", "export")

@@ -146,7 +146,12 @@ WORKFLOW_READ = {
 }
 HANDLE = frozenset({"view", "change", "export"})
 WORKFLOW_GRANTS: dict[str, dict[str, frozenset[str]]] = {
-    Role.BUREAU_LEADER: {**WORKFLOW_READ, "workorders.workorder": READ | {"add", "change"}},
+    # Leaders issue instructions (with documents attached), check results and decide extensions.
+    Role.BUREAU_LEADER: {
+        **WORKFLOW_READ,
+        "workorders.workorder": READ | {"add", "change"},
+        "workorders.workorderattachment": VIEW | {"add"},
+    },
     Role.MONITORING_STAFF: {
         **WORKFLOW_READ,
         "alarms.alarmrule": EDIT | {"delete"},

@@ -190,6 +190,9 @@ class Alarm(BaseModel):
             models.Index(fields=["status", "-triggered_at"], name="alarm_status_time"),
             models.Index(fields=["district", "-triggered_at"], name="alarm_district_time"),
             models.Index(fields=["-triggered_at"], name="alarm_time"),
+            # Counts per rule and state (the rule list's open alarms): index-only, where the rule index alone
+            # reads every alarm of the rule.
+            models.Index(fields=["rule", "status"], name="alarm_rule_status"),
         ]
 
     def __str__(self) -> str:

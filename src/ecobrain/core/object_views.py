@@ -90,6 +90,7 @@ class ObjectListView(GatedViewMixin, View):
     filterset_class: Any = None
     table: Table = None
     template_name = "core/object_list.html"
+    partial_template_name = "core/partials/object_table.html"  # what an htmx request (filter, page) swaps in
     importer_class: Any = None  # shows the import button when set
     export_stem = ""
 
@@ -101,8 +102,12 @@ class ObjectListView(GatedViewMixin, View):
             queryset = queryset.prefetch_related(*self.table.prefetch_related)
         return queryset
 
+    def filter_data(self):
+        """The filter form's data: the query string (a subclass may add defaults)."""
+        return self.request.GET or None
+
     def get(self, request):
-        filterset = self.filterset_class(request.GET or None, queryset=self.get_queryset(), request=request)
+        filterset = self.filterset_class(self.filter_data(), queryset=self.get_queryset(), request=request)
         queryset = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
         sort, ordering = self.table.ordering_for(request.GET.get("sort"))
         queryset = queryset.order_by(ordering, "pk")
@@ -135,9 +140,14 @@ class ObjectListView(GatedViewMixin, View):
             "querystring_nosort": query_without_sort.urlencode(),
             "per_page": per_page,
             "page_sizes": PAGE_SIZES,
+            **self.list_context(page),
         }
-        template = "core/partials/object_table.html" if request.headers.get("HX-Request") else self.template_name
+        template = self.partial_template_name if request.headers.get("HX-Request") else self.template_name
         return render(request, template, context)
+
+    def list_context(self, page) -> dict:
+        """More context for a subclass's template (the page of rows is given)."""
+        return {}
 
     def export(self, queryset, fmt: str):
         if not self.request.user.has_grant(self.model, "export"):

@@ -14,6 +14,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
 from django.utils import timezone
 
+from ecobrain.monitoring.feed import publish_on_commit
 from ecobrain.monitoring.models import (
     OBSERVATION_MODELS,
     VALUE_DECIMAL_PLACES,
@@ -149,6 +150,7 @@ def _store(rows, *, resolution: str, received_at: datetime | None, match: bool) 
                 revisions.append((key, revision))
             if sent:
                 raise DatabaseError(f"the upsert returned no revision for {len(sent)} of its rows")
+        publish_on_commit(resolution, values)  # the alarm engine's live path (monitoring/feed.py)
     return revisions
 
 

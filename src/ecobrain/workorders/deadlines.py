@@ -46,3 +46,11 @@ def add_days(start: datetime, days: int, day_kind: str, exceptions: dict[date, s
             last += timedelta(days=1)
             counted += is_working_day(last, exceptions)
     return datetime.combine(last + timedelta(days=1), time(), tzinfo=CHINA_TZ)
+
+
+def format_deadline(moment: datetime) -> str:
+    """A deadline as people read it, in China time: the 24:00 that ends a day reads as that day's 24:00."""
+    local = moment.astimezone(CHINA_TZ)
+    if local.time() == time():
+        return f"{local.date() - timedelta(days=1):%Y-%m-%d} 24:00"
+    return f"{local:%Y-%m-%d %H:%M}"

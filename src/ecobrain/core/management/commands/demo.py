@@ -41,6 +41,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, no_serve=False, seed=2026, **options):
         from ecobrain.accounts.demo import DEMO_PASSWORD, create_demo_users
+        from ecobrain.alarms.services.defaults import ensure_default_rules
         from ecobrain.registry.demo import load_demo_registry
 
         settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
@@ -49,10 +50,17 @@ class Command(BaseCommand):
         call_command("loadbase", stdout=self.stdout)
         summary = load_demo_registry(seed=seed)
         self.stdout.write("演示数据 / demo data: " + ", ".join(f"{k} {v}" for k, v in summary.items()))
+        rules = ensure_default_rules()
+        self.stdout.write(f"报警规则 / alarm rules: {len(rules)} default rules created")
         users = create_demo_users()
         self.stdout.write(f"演示账号（密码均为 {DEMO_PASSWORD}）/ demo logins (password {DEMO_PASSWORD}):")
         for username, role in users:
             self.stdout.write(f"  {username:<12} {role}")
+        from ecobrain.workorders.demo import load_demo_workorders
+
+        self.stdout.write(
+            "演示任务 / demo work orders: " + ", ".join(f"{k} {v}" for k, v in load_demo_workorders(seed).items())
+        )
         self.stdout.write("")
         if no_serve:
             return
