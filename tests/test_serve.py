@@ -20,6 +20,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import CommandError
+from django.db import OperationalError
 from django.utils import timezone
 
 from ecobrain.core import jobs
@@ -29,9 +30,13 @@ from ecobrain.core.models import JobRun
 from ecobrain.core.processes import ComponentError, ProcessGroup, WebComponent, serve_components
 from ecobrain.monitoring.models import HourObservation
 from ecobrain.monitoring.services import ObservationRow, ensure_series, store_observations
+from ecobrain.notifications.choices import DeliveryStatus
+from ecobrain.notifications.models import Delivery
+from ecobrain.notifications.services import notify
 from ecobrain.registry.models import MonitoringFactor
 from ecobrain.standards.hj212 import decode, encode, packet_from_json
 from tests import factories
+from tests.notifications.locking import retry_while_locked
 
 WAIT = 10.0
 MN, PW = "SERVE0000000000000000001", "serve1"
@@ -79,19 +84,35 @@ def counting_job(monkeypatch):
     return ran
 
 
-def test_serve_runs_web_gateway_and_scheduler_and_stops_them(transactional_db, enterprise_in_qindu, counting_job):
+def test_serve_runs_web_gateway_scheduler_and_notifier_and_stops_them(
+    transactional_db, enterprise_in_qindu, counting_job, settings
+):
+    settings.SMTP, settings.EMAIL_FROM = None, ""
+    settings.NOTIFY_POLL_SECONDS = 60  # so only notify()'s wake-up can make the notifier send within WAIT
     factories.device(mn=MN, password=PW, outlet=factories.outlet(enterprise_in_qindu))
+    person = factories.user("duty", "monitoring_staff", city_wide=True)
+    person.email = "duty@example.gov.cn"
+    person.save()
     components = serve_components(complete_options({"host": "127.0.0.1", "port": 0, "hj212_port": 0, "threads": 2}))
-    assert [c.name for c in components] == ["web", "gateway", "scheduler"]
+    assert [c.name for c in components] == ["web", "gateway", "scheduler", "notifier"]
     group = ProcessGroup(components)
     group.start()
     try:
-        web, gateway, _ = components
+        web, gateway, _, notifier = components
         status, body = http_get(web.port)
         assert status == 200 and body["status"] == "ok"
         ack = decode(send_and_read_ack(gateway.service.port, frame("20260301100000001")))
         assert (ack.cn, ack.qn) == ("9014", "20260301100000001")  # stored, then acked
         assert counting_job.wait(WAIT)
+        # notify() after commit wakes the notifier of this process (no SMTP here: the email is skipped, not failed).
+        retry_while_locked(
+            lambda: notify(event_key="test:serve", recipients=[person], kind="system", title="serve", severity=2)
+        )
+        deadline = time.monotonic() + WAIT
+        while _delivery_status() != DeliveryStatus.SKIPPED and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert Delivery.objects.get().status == DeliveryStatus.SKIPPED
+        assert "email off" in notifier.describe()
         assert all(c.alive() for c in components)
     finally:
         group.stop()
@@ -102,16 +123,26 @@ def test_serve_runs_web_gateway_and_scheduler_and_stops_them(transactional_db, e
             socket.create_connection(("127.0.0.1", port), timeout=1).close()
 
 
-def test_no_gateway_and_no_scheduler_leave_only_the_web_server():
-    options = complete_options({"host": "127.0.0.1", "port": 0, "no_gateway": True, "no_scheduler": True})
+def _delivery_status() -> str | None:
+    try:
+        return Delivery.objects.get().status
+    except OperationalError:  # the shared-cache test database again
+        return None
+
+
+def test_no_gateway_no_scheduler_and_no_notifier_leave_only_the_web_server(settings):
+    options = complete_options(
+        {"host": "127.0.0.1", "port": 0, "no_gateway": True, "no_scheduler": True, "no_notifier": True}
+    )
     assert [type(c) for c in serve_components(options)] == [WebComponent]
+    assert options["threads"] == settings.WEB_THREADS == 32  # room for open pages' notification streams
 
 
 def test_a_port_in_use_stops_what_was_started_and_says_which(transactional_db):
     busy = socket.create_server(("127.0.0.1", 0))
     try:
         options = complete_options({"host": "127.0.0.1", "port": 0, "hj212_port": busy.getsockname()[1]})
-        components = serve_components({**options, "no_scheduler": True})
+        components = serve_components({**options, "no_scheduler": True, "no_notifier": True})
         with pytest.raises(CommandError, match="gateway did not start"):
             run_group(components, _Discard())
         assert not components[0].alive()  # the web server that had started is stopped again
@@ -208,6 +239,7 @@ def test_ecobrain_serve_answers_http_and_hj212_and_exits_cleanly_on_sigterm(tmp_
         running.wait_for_line("Ctrl+C", timeout=60)
         assert running.wait_for_line("web ", 1).endswith(f"http://127.0.0.1:{web_port}/")
         assert running.wait_for_line("gateway ", 1).endswith(f"127.0.0.1:{hj212_port}")
+        assert "email off, SMS LogSMSBackend" in running.wait_for_line("notifier ", 1)
         assert http_get(web_port)[0] == 200
         with socket.create_connection(("127.0.0.1", hj212_port), timeout=WAIT) as sock:
             sock.sendall(frame("1", mn="NOT-REGISTERED"))  # archived as unknown_mn, no ack
@@ -251,6 +283,7 @@ def test_serve_with_mqtt_runs_the_subscriber_and_stops_it(transactional_db, sett
     settings.MQTT_URL = "mqtt://127.0.0.1:1883"
     settings.MQTT_CLIENT_ID = f"ecobrain-serve-test-{os.getpid()}"
     base = {"host": "127.0.0.1", "port": 0, "threads": 2, "no_gateway": True, "no_scheduler": True}
+    base["no_notifier"] = True
     assert [c.name for c in serve_components(complete_options(base))] == ["web"]
     components = serve_components(complete_options({**base, "mqtt": True}))
     assert [c.name for c in components] == ["web", "mqtt"]

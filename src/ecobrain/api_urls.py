@@ -8,6 +8,7 @@ from ecobrain.assessment.api.air import register as register_air
 from ecobrain.assessment.api.water import register as register_water
 from ecobrain.ingest.api import register as register_ingest
 from ecobrain.monitoring.api import register as register_monitoring
+from ecobrain.notifications.api import register as register_notifications
 from ecobrain.registry.api import register as register_registry
 from ecobrain.workorders.api import register as register_workorders
 
@@ -19,6 +20,7 @@ register_air(router)
 register_water(router)
 register_workorders(router)
 register_alarms(router)
+register_notifications(router)
 
 from django.urls import path  # noqa: E402
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from django.utils.translation import gettext_lazy
 
 from ecobrain.core.env import (
+    ConfigError,
     data_dir,
     env_bool,
     env_int,
@@ -16,6 +17,7 @@ from ecobrain.core.env import (
     parse_database_url,
     secret_key,
 )
+from ecobrain.notifications.config import parse_base_url, parse_email_from, parse_smtp_url
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = data_dir()
@@ -32,6 +34,11 @@ HJ212_PORT = env_int("ECOBRAIN_HJ212_PORT", 9212, minimum=1, maximum=65535)
 MQTT_URL = env_str("ECOBRAIN_MQTT_URL", "mqtt://127.0.0.1:1883")
 MQTT_CLIENT_ID = env_str("ECOBRAIN_MQTT_CLIENT_ID", "ecobrain-ingest")
 HOST = env_str("ECOBRAIN_HOST", "127.0.0.1")
+# Threads of the web server in `ecobrain serve` (waitress); each open page holds one for its live notification stream
+# (at most NOTIFY_STREAMS of them), so this is larger than the handful a request-only site needs.
+WEB_THREADS = env_int("ECOBRAIN_WEB_THREADS", 32, minimum=4, maximum=512)
+# The address people open the platform at (https://eco.example.gov.cn): links in emails and SMS are made absolute on it.
+BASE_URL = parse_base_url(env_str("ECOBRAIN_BASE_URL"))
 ALLOWED_HOSTS = env_list("ECOBRAIN_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("ECOBRAIN_CSRF_TRUSTED_ORIGINS", [])
 
@@ -98,6 +105,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "ecobrain.core.context_processors.site",
+                "ecobrain.notifications.context_processors.inbox",
             ],
         },
     }
@@ -242,6 +250,32 @@ ASSESSMENT_FIRST_RUN_HOURS = env_int("ECOBRAIN_ASSESSMENT_FIRST_RUN_HOURS", 72, 
 ALARMS_LIVE = env_bool("ECOBRAIN_ALARMS_LIVE", True)
 ALARMS_LIVE_QUEUE = env_int("ECOBRAIN_ALARMS_LIVE_QUEUE", 1000, minimum=1)
 ALARM_MAX_DATA_AGE_HOURS = env_int("ECOBRAIN_ALARM_MAX_DATA_AGE_HOURS", 72, minimum=1)
+
+# Notifications (docs/notifications.md). Email: an SMTP server and a sender address, or no email (deliveries skipped).
+SMTP = parse_smtp_url(env_str("ECOBRAIN_SMTP_URL"))
+EMAIL_FROM = parse_email_from(env_str("ECOBRAIN_EMAIL_FROM"))
+if SMTP is not None and not EMAIL_FROM:
+    raise ConfigError("ECOBRAIN_SMTP_URL is set but ECOBRAIN_EMAIL_FROM is not: set the sender address too.")
+# SMS: the dotted path of an ecobrain.notifications.sms.SMSBackend subclass; the default only writes to the log.
+SMS_BACKEND = env_str("ECOBRAIN_SMS_BACKEND", "ecobrain.notifications.sms.LogSMSBackend")
+# The outbox worker: one message may take SEND_TIMEOUT s per step (about twice that in all); a claimed delivery is
+# leased for LEASE_SECONDS, which must cover a send, so a sender that dies mid-send is replaced after at most that long.
+NOTIFY_SEND_TIMEOUT = env_int("ECOBRAIN_NOTIFY_SEND_TIMEOUT", 30, minimum=1, maximum=600)
+NOTIFY_LEASE_SECONDS = env_int("ECOBRAIN_NOTIFY_LEASE_SECONDS", 120, minimum=3, maximum=86400)
+if NOTIFY_LEASE_SECONDS < 2 * NOTIFY_SEND_TIMEOUT + 1:
+    raise ConfigError(
+        f"ECOBRAIN_NOTIFY_LEASE_SECONDS={NOTIFY_LEASE_SECONDS} must exceed twice ECOBRAIN_NOTIFY_SEND_TIMEOUT "
+        f"({NOTIFY_SEND_TIMEOUT}): set it to at least {2 * NOTIFY_SEND_TIMEOUT + 1}."
+    )
+NOTIFY_MAX_ATTEMPTS = env_int("ECOBRAIN_NOTIFY_MAX_ATTEMPTS", 8, minimum=1, maximum=50)
+NOTIFY_RETRY_SECONDS = env_int("ECOBRAIN_NOTIFY_RETRY_SECONDS", 30, minimum=1, maximum=86400)  # doubles per attempt
+NOTIFY_RETRY_MAX_SECONDS = env_int("ECOBRAIN_NOTIFY_RETRY_MAX_SECONDS", 3600, minimum=1, maximum=7 * 86400)
+NOTIFY_POLL_SECONDS = env_int("ECOBRAIN_NOTIFY_POLL_SECONDS", 5, minimum=1, maximum=300)
+NOTIFY_BATCH_SIZE = env_int("ECOBRAIN_NOTIFY_BATCH_SIZE", 20, minimum=1, maximum=1000)
+# Live push: at most NOTIFY_STREAMS open event streams per web process (default: half the web threads; 0 turns live
+# push off and pages ask every 30 s), each closed after NOTIFY_STREAM_SECONDS so the browser reconnects.
+NOTIFY_STREAMS = env_int("ECOBRAIN_NOTIFY_STREAMS", -1, minimum=-1, maximum=10000)
+NOTIFY_STREAM_SECONDS = env_int("ECOBRAIN_NOTIFY_STREAM_SECONDS", 25, minimum=2, maximum=300)
 
 LOGGING = {
     "version": 1,

@@ -16,6 +16,7 @@ urlpatterns = [
     path("assessment/", include("ecobrain.assessment.urls")),
     path("workorders/", include("ecobrain.workorders.urls")),
     path("alarms/", include("ecobrain.alarms.urls")),
+    path("notifications/", include("ecobrain.notifications.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("ecobrain.api_urls")),

@@ -206,8 +206,9 @@ def test_list_query_count_does_not_grow_with_rows(
             workorder=orders[n % 3] if n % 4 == 0 else None,
         )
     # session, user, 3 name look-ups of the search (enterprises, stations, outlets), counts per state, the page's
-    # ids, its rows (four joins), their rules, factors and work orders, the filter form's districts and rules
-    with django_assert_max_num_queries(13):
+    # ids, its rows (four joins), their rules, factors and work orders, the filter form's districts and rules, and
+    # the navigation bar's unread-notification badge (docs/notifications.md)
+    with django_assert_max_num_queries(14):
         response = client.get(LIST, {"q": "热电"})
     assert response.status_code == 200 and len(ids(response)) == 42  # the enterprise's name matches 热电
     assert orders[0].number in response.content.decode()

@@ -129,3 +129,17 @@ def page(request, browser, live_server, results_dir):
         for problem in problems:
             print(problem)
         context.close()
+        _end_notification_streams()
+
+
+def _end_notification_streams() -> None:
+    """Every signed-in page holds a live notification stream (/notifications/stream/) in a live-server thread; end
+    them before the test's database goes away, and so the next test starts with every stream slot free."""
+    import time
+
+    from ecobrain.notifications import stream
+
+    stream.close_streams()
+    deadline = time.monotonic() + 10
+    while stream.SLOTS.open and time.monotonic() < deadline:
+        time.sleep(0.05)

@@ -2,8 +2,9 @@
 
 Each part is a :class:`Component` with ``start()`` (returns once it is ready, raises if it cannot start),
 ``stop()`` and ``alive()``. :data:`SERVE_COMPONENTS` is the list `ecobrain serve` runs: the web server, the HJ 212
-gateway, the job scheduler, and on request the MQTT subscriber; one more part is one more entry there, and serve
-gets its ``--no-NAME`` (or, for a part that is off by default, ``--NAME``) option from the entry.
+gateway, the job scheduler, the notification sender, and on request the MQTT subscriber; one more part is one more
+entry there, and serve gets its ``--no-NAME`` (or, for a part that is off by default, ``--NAME``) option from the
+entry.
 :class:`ProcessGroup` starts them in order, waits for Ctrl+C or SIGTERM
 (or for a part that dies), and stops them in reverse order.
 
@@ -66,7 +67,7 @@ class WebComponent(Component):
 
     name = "web"
 
-    def __init__(self, host: str, port: int, *, threads: int = 8) -> None:
+    def __init__(self, host: str, port: int, *, threads: int = 32) -> None:
         super().__init__()
         self.host, self.port, self.threads = host, port, threads
         self.server = None
@@ -74,7 +75,11 @@ class WebComponent(Component):
     def start(self) -> None:
         from waitress import create_server
 
+        from ecobrain.notifications.stream import size_stream_slots
         from ecobrain.wsgi import application
+
+        # Open pages hold a thread each for their notification stream: at most half of them (docs/notifications.md).
+        size_stream_slots(self.threads)
 
         logging.getLogger("waitress").setLevel(logging.INFO)
         try:  # binds here, so a port in use fails the start, not the thread
@@ -85,6 +90,9 @@ class WebComponent(Component):
                 threads=self.threads,
                 ident="EcoBrain",
                 clear_untrusted_proxy_headers=True,
+                # Keep reading a connection while its request runs, so a closed tab is seen at once
+                # (environ["waitress.client_disconnected"]) and its notification stream frees its thread.
+                channel_request_lookahead=1,
             )
         except OSError as exc:
             raise ComponentError(f"web server cannot listen on {self.host}:{self.port}: {exc}") from exc
@@ -95,9 +103,12 @@ class WebComponent(Component):
         self.server.run()
 
     def stop(self, timeout: float = 10.0) -> None:
-        server = self.server
+        from ecobrain.notifications.stream import close_streams
+
+        server, self.server = self.server, None  # a second stop() is a no-op
         if server is None:
             return
+        close_streams()  # open notification streams end now instead of holding threads until their lifetime is up
         if hasattr(server, "trigger"):  # one listening socket: close everything from the server's own loop
             from waitress import wasyncore
 
@@ -208,6 +219,45 @@ def gateway_component(host: str, port: int) -> LoopComponent:
     )
 
 
+class NotifierComponent(Component):
+    """The notification sender (:class:`ecobrain.notifications.sender.Sender`): sends the email and SMS outbox,
+    woken at once by ``notify()`` in this process and polling for the rest."""
+
+    name = "notifier"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sender = None
+
+    def start(self) -> None:
+        from django.core.exceptions import ImproperlyConfigured
+
+        from ecobrain.notifications.sender import Sender
+
+        try:
+            self.sender = Sender()
+        except ImproperlyConfigured as exc:  # an SMS backend that cannot be loaded
+            raise ComponentError(f"notifier cannot start: {exc}") from exc
+        super().start()
+
+    def run(self) -> None:
+        self.sender.run()
+
+    def stop(self, timeout: float | None = None) -> None:
+        if self.sender is None:
+            return
+        self.sender.stop()
+        if self.thread is not None:
+            # A send in progress finishes first (bounded by the send timeout); the rest of its batch is given back.
+            self.thread.join(timeout if timeout is not None else 2 * self.sender.send_timeout + 5)
+
+    def describe(self) -> str:
+        from django.conf import settings
+
+        email = settings.SMTP.describe() if settings.SMTP else "off"
+        return f"notifier  email {email}, SMS {settings.SMS_BACKEND.rsplit('.', 1)[-1]}"
+
+
 @dataclass(frozen=True)
 class ComponentChoice:
     """An entry of `ecobrain serve`: ``build(options)`` makes the component; ``--no-NAME`` leaves it out, or, for
@@ -257,6 +307,11 @@ SERVE_COMPONENTS: tuple[ComponentChoice, ...] = (
         "gateway", "the HJ 212 gateway", lambda options: gateway_component(options["hj212_host"], options["hj212_port"])
     ),
     ComponentChoice("scheduler", "the periodic-job scheduler", lambda options: SchedulerComponent()),
+    ComponentChoice(
+        "notifier",
+        "the notification sender (email and SMS outbox, docs/notifications.md)",
+        lambda options: NotifierComponent(),
+    ),
     ComponentChoice(
         "mqtt",
         "the MQTT subscriber (ECOBRAIN_MQTT_URL, docs/ingest.md)",

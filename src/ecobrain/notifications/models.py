@@ -10,6 +10,19 @@ from ecobrain.alarms.choices import Severity
 from ecobrain.notifications.choices import Channel, DeliveryStatus, NotificationKind
 
 
+class NotificationQuerySet(models.QuerySet):
+    """Inbox reads. The gate of a personal inbox is its owner: ``restrict(user)`` is the user's own notifications,
+    whatever the role (an administrator reads other people's only in the Django admin)."""
+
+    def restrict(self, user, action: str = "view") -> NotificationQuerySet:
+        if user is None or not user.is_authenticated or not user.is_active or action not in ("view", "change"):
+            return self.none()
+        return self.filter(recipient_id=user.pk)
+
+    def unread(self) -> NotificationQuerySet:
+        return self.filter(read_at__isnull=True)
+
+
 class Notification(models.Model):
     """One message for one user about one event (``event_key``, e.g. ``alarm:12:triggered``): the inbox row.
 
@@ -28,6 +41,8 @@ class Notification(models.Model):
     created = models.DateTimeField(_("时间"))
     read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
 
+    objects = NotificationQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created", "-id"]
         verbose_name = _("通知")
@@ -39,10 +54,17 @@ class Notification(models.Model):
                 violation_error_message="该事件已通知此人。",
             )
         ]
-        indexes = [models.Index(fields=["recipient", "read_at", "-created"], name="notification_inbox")]
+        indexes = [
+            models.Index(fields=["recipient", "read_at", "-created"], name="notification_inbox"),
+            # The live stream's "anything newer than the id I last sent?" (one index probe per poll).
+            models.Index(fields=["recipient", "id"], name="notification_recipient_id"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.recipient_id}: {self.title}"
+
+    def is_read(self) -> bool:
+        return self.read_at is not None
 
 
 class Delivery(models.Model):

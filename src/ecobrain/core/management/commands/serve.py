@@ -9,8 +9,8 @@ from ecobrain.core.processes import SERVE_COMPONENTS, ComponentError, ProcessGro
 class Command(BaseCommand):
     help = (
         "Run EcoBrain in one process: the web application (waitress) on ECOBRAIN_PORT, the HJ 212 gateway on "
-        "ECOBRAIN_HJ212_PORT and the periodic-job scheduler (with --mqtt also the MQTT subscriber). Ctrl+C or "
-        "SIGTERM stops all of them."
+        "ECOBRAIN_HJ212_PORT, the periodic-job scheduler and the notification sender (with --mqtt also the MQTT "
+        "subscriber). Ctrl+C or SIGTERM stops all of them."
     )
 
     def add_arguments(self, parser):
@@ -23,7 +23,9 @@ class Command(BaseCommand):
 def add_serve_arguments(parser) -> None:
     parser.add_argument("--host", default=None, help="address to listen on (default ECOBRAIN_HOST or 127.0.0.1)")
     parser.add_argument("--port", type=int, default=None, help="web port (default ECOBRAIN_PORT, 8000)")
-    parser.add_argument("--threads", type=int, default=8, help="web server threads (default 8)")
+    parser.add_argument(
+        "--threads", type=int, default=None, help="web server threads (default ECOBRAIN_WEB_THREADS, 32)"
+    )
     parser.add_argument("--hj212-host", default=None, help="gateway address (default: the same as --host)")
     parser.add_argument("--hj212-port", type=int, default=None, help="gateway port (default ECOBRAIN_HJ212_PORT)")
     for choice in SERVE_COMPONENTS:
@@ -40,7 +42,10 @@ def complete_options(options: dict) -> dict:
     options["port"] = settings.PORT if options.get("port") is None else options["port"]
     options["hj212_host"] = options.get("hj212_host") or options["host"]
     options["hj212_port"] = settings.HJ212_PORT if options.get("hj212_port") is None else options["hj212_port"]
-    options.setdefault("threads", 8)
+    if options.get("threads") is None:
+        options["threads"] = settings.WEB_THREADS
+    if options["threads"] < 1:
+        raise CommandError(f"--threads {options['threads']} must be at least 1")
     for name in ("port", "hj212_port"):
         if not 0 <= options[name] <= 65535:
             raise CommandError(f"--{name.replace('_', '-')} {options[name]} is not a TCP port")
