@@ -19,7 +19,6 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from ecobrain.ingest.gateway import Gateway
 from ecobrain.ingest.simulator.profiles import AIR_POLLUTANTS, DeviceKind, DeviceSpec, Limit
 from ecobrain.ingest.simulator.registry import load_device_specs
 from ecobrain.ingest.simulator.runner import Simulator
@@ -30,6 +29,7 @@ from ecobrain.monitoring.models import ArchivedPacket, HourObservation, MinuteOb
 from ecobrain.registry.models import MonitoringFactor
 from ecobrain.standards.hj212 import CHINA_TZ, Packet, decode, encode, parse_data_time
 from tests import factories
+from tests.ingest.gateway_helpers import running_gateway
 
 SEED = 42
 PW = "sim123"
@@ -70,16 +70,8 @@ def registered(transactional_db, qindu, enterprise_in_qindu):
 
 @pytest.fixture
 def gateway(registered):
-    gw = Gateway("127.0.0.1", 0, idle_timeout=30.0, frame_timeout=5.0, batch_wait=0.002)
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_until_complete, args=(gw.serve(),), daemon=True)
-    thread.start()
-    assert gw.ready.wait(WAIT)
-    yield gw
-    loop.call_soon_threadsafe(gw.stop)
-    thread.join(10)
-    loop.close()
-    assert not thread.is_alive()
+    with running_gateway(idle_timeout=30.0, frame_timeout=5.0) as gw:
+        yield gw
 
 
 def simulate(specs, port: int, *, duration: float, **options) -> dict:

@@ -7,7 +7,6 @@ closed with it, and both timelines show every step, each by its actor."""
 from __future__ import annotations
 
 import asyncio
-import threading
 import time
 
 import pytest
@@ -18,7 +17,6 @@ from ecobrain.alarms.engine import reset_engine
 from ecobrain.alarms.engine.live import live_evaluator
 from ecobrain.alarms.models import Alarm
 from ecobrain.alarms.services.defaults import ensure_default_rules
-from ecobrain.ingest.gateway import Gateway
 from ecobrain.ingest.simulator.registry import load_device_specs
 from ecobrain.ingest.simulator.runner import Simulator
 from ecobrain.ingest.simulator.timeline import Rates
@@ -27,6 +25,7 @@ from ecobrain.notifications.models import Notification
 from ecobrain.workorders.choices import WorkOrderSource, WorkOrderStatus
 from ecobrain.workorders.models import WorkOrderAttachment
 from tests import factories
+from tests.ingest.gateway_helpers import running_gateway
 from tests.workorders.conftest import client_for, member, photo
 
 MN = "SIMGAS000000000000000042"
@@ -55,15 +54,8 @@ def outlet(transactional_db, qindu, enterprise_in_qindu):
 
 @pytest.fixture
 def gateway(outlet):
-    gw = Gateway("127.0.0.1", 0, idle_timeout=30.0, frame_timeout=5.0, batch_wait=0.002)
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_until_complete, args=(gw.serve(),), daemon=True)
-    thread.start()
-    assert gw.ready.wait(5)
-    yield gw
-    loop.call_soon_threadsafe(gw.stop)
-    thread.join(10)
-    loop.close()
+    with running_gateway(idle_timeout=30.0, frame_timeout=5.0) as gw:
+        yield gw
 
 
 @pytest.fixture
