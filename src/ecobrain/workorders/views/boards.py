@@ -44,6 +44,7 @@ MONTH_LABELS = (
     gettext_lazy("12月"),
 )
 
+
 def _query(request, *drop: str) -> str:
     query = request.GET.copy()
     for key in drop:
