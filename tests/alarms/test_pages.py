@@ -427,3 +427,31 @@ def test_enterprise_page_has_an_alarm_tab(login, handler, world, enterprise_in_q
     assert "tab-alarms" in html and "热电二氧化硫超标" in html
     assert f"/alarms/?enterprise={enterprise_in_qindu.pk}" in html
     assert "未关闭报警 2 条" in html
+
+
+def test_alarm_pages_in_english(login, monitor, world, emission_rule):
+    """The alarm centre, an alarm page and the rule pages follow the language (Accept-Language: en); data such as
+    titles and names stay as entered."""
+    client = login(monitor)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    body = client.get(LIST).content.decode()
+    for text in ("Alarm centre", "Acknowledge selected alarms", "Not closed", "False alarm", "Severity", "Severe"):
+        assert text in body, text
+    for chinese in ("报警中心", "确认所选报警", "未关闭", "误报", "报警级别", "严重"):
+        assert chinese not in body, chinese
+    assert "热电二氧化硫超标" in body  # an alarm's title is data
+    alarm = world["qindu_open"]
+    body = client.get(alarm.get_absolute_url()).content.decode()
+    for text in (f"Alarm {alarm.pk}", "Handling history", "Triggered", "Acknowledge alarm", "Dispatch work order"):
+        assert text in body, text
+    for chinese in ("处置记录", "确认报警", "派发任务单", "标记误报", "触发"):
+        assert chinese not in body, chinese
+    refused = client.post(f"{LIST}{world['qindu_closed'].pk}/close/", {}, HTTP_ACCEPT_LANGUAGE="en")
+    assert "Cannot close: the alarm is “Closed”." in refused.content.decode()
+    body = client.get(emission_rule.get_absolute_url()).content.decode()
+    for text in ("Rule kind", "Emission exceedance", "Disable", "Clearing hysteresis (ratio)", "0.1 (10%)"):
+        assert text in body, text
+    body = client.get("/alarms/rules/add/?kind=ambient_threshold").content.decode()
+    for text in ("New alarm rule", "Air quality above threshold", "Threshold", "O₃ (8-hour moving)"):
+        assert text in body, text
+    assert "阈值" not in body and "新增报警规则" not in body

@@ -174,3 +174,19 @@ def test_the_preferences_page_masks_the_phone(login, handler):
     handler.save()
     page = login(handler).get(reverse("notifications:preferences")).content.decode()
     assert "138****5678" in page and "13812345678" not in page
+
+
+def test_inbox_and_preferences_in_english(login, inbox, handler):
+    client = login(handler)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    body = client.get(INBOX).content.decode()
+    for text in ("Notifications", "Mark all as read", "Unread", "Severity at least", "Alarm", "Warning", "(unread)"):
+        assert text in body, text
+    for chinese in ("全部标为已读", "级别不低于", "（未读）", "标为已读"):
+        assert chinese not in body, chinese
+    assert "报警029" in body  # a notification's title is data
+    body = client.get(reverse("notifications:preferences")).content.decode()
+    for text in ("Notification settings", "Receive email notifications", "Lowest severity by SMS", "Save"):
+        assert text in body, text
+    for chinese in ("接收邮件通知", "短信最低级别", "只在站内接收的类型"):
+        assert chinese not in body, chinese

@@ -227,3 +227,34 @@ def test_filters_start_empty(city_staff):
     for name in ("status", "source", "priority", "district", "assignee_org", "overdue", "supervised"):
         first_value = next(iter(form.fields[name].widget.choices))[0]
         assert first_value in ("", None), name
+
+
+def test_work_order_pages_in_english(order, city_staff, qindu_handler):
+    """My work orders, an order's page (timeline, the steps each side may take, a refused step), the overdue board,
+    statistics and the deadline settings follow the language."""
+    accept_workorder(order, actor=qindu_handler)
+    handler = client_for(qindu_handler)
+    handler.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    body = handler.get("/workorders/?tab=org").content.decode()
+    for text in ("My work orders", "My organisation&#x27;s", "Assigned to me", "Accepted", "Deadline status"):
+        assert text in body, text
+    body = handler.get(order.get_absolute_url()).content.decode()
+    for text in ("Work order details", "History", "Dispatched → Accepted", "Start handling", "Request extension"):
+        assert text in body, text
+    for chinese in ("任务信息", "办理记录", "开始办理", "申请延期", "已签收"):
+        assert chinese not in body, chinese
+    refused = handler.post(f"/workorders/{order.pk}/accept/", {})
+    assert "is “Accepted”: the step “Accept work order” is not possible now." in refused.content.decode()
+    city = client_for(city_staff)
+    city.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    pages = {
+        "/workorders/overdue/": ("Overdue supervision", "Due soon (within 24 hours)", "Under supervision"),
+        "/workorders/statistics/": ("Work order statistics", "On-time closure rate", "Average handling time"),
+        "/workorders/deadlines/": ("Time limits and holidays", "Working days", "Complaint", "15 days"),
+    }
+    for url, texts in pages.items():
+        body = city.get(url).content.decode()
+        for text in texts:
+            assert text in body, (url, text)
+        for chinese in ("超期督办", "按期办结率", "办理时限与节假日", "工作日"):
+            assert chinese not in body, (url, chinese)

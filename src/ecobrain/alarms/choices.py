@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class RuleKind(models.TextChoices):
@@ -38,14 +39,15 @@ OPEN_ALARM_STATES = (AlarmStatus.OPEN, AlarmStatus.ACKNOWLEDGED, AlarmStatus.DIS
 
 
 class AlarmEventKind(models.TextChoices):
-    TRIGGERED = "triggered", _("触发")
-    REPEATED = "repeated", _("再次触发")
-    ESCALATED = "escalated", _("级别升高")
-    CLEARED = "cleared", _("恢复正常")
-    ACKNOWLEDGED = "acknowledged", _("确认")
-    COMMENTED = "commented", _("备注")
-    DISPATCHED = "dispatched", _("派单")
-    RESOLVED = "resolved", _("恢复")
-    CLOSED = "closed", _("关闭")
-    MARKED_FALSE = "marked_false", _("标记误报")
-    NOTIFIED = "notified", _("已通知")
+    # A context: 确认, 派单, 关闭 … also name the steps and buttons, which English words differently.
+    TRIGGERED = "triggered", pgettext_lazy("alarm event", "触发")
+    REPEATED = "repeated", pgettext_lazy("alarm event", "再次触发")
+    ESCALATED = "escalated", pgettext_lazy("alarm event", "级别升高")
+    CLEARED = "cleared", pgettext_lazy("alarm event", "恢复正常")
+    ACKNOWLEDGED = "acknowledged", pgettext_lazy("alarm event", "确认")
+    COMMENTED = "commented", pgettext_lazy("alarm event", "备注")
+    DISPATCHED = "dispatched", pgettext_lazy("alarm event", "派单")
+    RESOLVED = "resolved", pgettext_lazy("alarm event", "恢复")
+    CLOSED = "closed", pgettext_lazy("alarm event", "关闭")
+    MARKED_FALSE = "marked_false", pgettext_lazy("alarm event", "标记误报")
+    NOTIFIED = "notified", pgettext_lazy("alarm event", "已通知")

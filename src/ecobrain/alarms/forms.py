@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ecobrain.alarms.choices import RuleKind
 from ecobrain.alarms.models import AlarmRule
@@ -346,7 +347,12 @@ class StyledForm(forms.Form):
 
 
 class NoteForm(StyledForm):
-    note = forms.CharField(label=_("说明"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label=pgettext_lazy("step note", "说明"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
 
 class CommentForm(StyledForm):

@@ -22,6 +22,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
 
 from ecobrain.alarms.choices import RuleKind
 
@@ -92,40 +94,56 @@ PARAMS_BY_KIND = {
 
 # Human names of the parameters, for error messages and form labels.
 PARAM_LABELS = {
-    "hysteresis": "恢复回差（比例）",
-    "target": "评价对象",
-    "metric": "指标",
-    "threshold": "阈值",
-    "rise": "上升幅度",
-    "window_hours": "时间窗（小时）",
-    "missed_intervals": "缺报周期数",
-    "checks": "检查项",
-    "zero_drop_from": "骤降为零的前值下限",
-    "min_rate": "有效传输率下限",
+    "hysteresis": gettext_lazy("恢复回差（比例）"),
+    "target": gettext_lazy("评价对象"),
+    "metric": gettext_lazy("指标"),
+    "threshold": gettext_lazy("阈值"),
+    "rise": gettext_lazy("上升幅度"),
+    "window_hours": gettext_lazy("时间窗（小时）"),
+    "missed_intervals": gettext_lazy("缺报周期数"),
+    "checks": gettext_lazy("检查项"),
+    "zero_drop_from": gettext_lazy("骤降为零的前值下限"),
+    "min_rate": gettext_lazy("有效传输率下限"),
 }
 
 
 def _number(name: str, value, *, low: float, high: float, integer: bool = False):
     label = PARAM_LABELS[name]
     if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise ValidationError({"params": f"{label}（{name}）须为数字。"})
+        raise ValidationError({"params": _("%(label)s（%(name)s）须为数字。") % {"label": label, "name": name}})
     try:
         number = int(value) if integer else float(value)
     except (TypeError, ValueError):
-        raise ValidationError(
-            {"params": f"{label}（{name}）须为{'整数' if integer else '数字'}，收到 {value!r}。"}
-        ) from None
+        message = (
+            _("%(label)s（%(name)s）须为整数，收到 %(value)r。")
+            if integer
+            else _("%(label)s（%(name)s）须为数字，收到 %(value)r。")
+        )
+        raise ValidationError({"params": message % {"label": label, "name": name, "value": value}}) from None
     if integer and float(value) != number:
-        raise ValidationError({"params": f"{label}（{name}）须为整数，收到 {value!r}。"})
+        raise ValidationError(
+            {
+                "params": _("%(label)s（%(name)s）须为整数，收到 %(value)r。")
+                % {"label": label, "name": name, "value": value}
+            }
+        )
     if not low <= number <= high:
-        raise ValidationError({"params": f"{label}（{name}）须在 {low:g}–{high:g} 之间，收到 {number:g}。"})
+        raise ValidationError(
+            {
+                "params": _("%(label)s（%(name)s）须在 %(low)g–%(high)g 之间，收到 %(number)g。")
+                % {"label": label, "name": name, "low": low, "high": high, "number": number}
+            }
+        )
     return number
 
 
 def _choice(name: str, value, choices) -> str:
     if value not in choices:
         raise ValidationError(
-            {"params": f"{PARAM_LABELS[name]}（{name}）须为 {', '.join(choices)} 之一，收到 {value!r}。"}
+            {
+                "params": _("%(label)s（%(name)s）须为 %(choices)s 之一，收到 %(value)r。")
+                % {"label": PARAM_LABELS[name], "name": name, "choices": ", ".join(choices), "value": value}
+            }
         )
     return value
 
@@ -136,17 +154,22 @@ def parse_params(kind: str, raw: dict | None):
     Raises ValidationError({"params": message}) naming the parameter at fault; unknown keys are refused too.
     """
     if kind not in PARAMS_BY_KIND:
-        raise ValidationError({"kind": f"未知的规则类型 {kind!r}。"})
+        raise ValidationError({"kind": _("未知的规则类型 %(kind)r。") % {"kind": kind}})
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
-        raise ValidationError({"params": "参数须为 JSON 对象。"})
+        raise ValidationError({"params": _("参数须为 JSON 对象。")})
     cls = PARAMS_BY_KIND[kind]
     names = {f.name for f in fields(cls)}
     unknown = sorted(set(raw) - names)
     if unknown:
-        allowed = "、".join(sorted(names)) or "无"
-        raise ValidationError({"params": f"该规则类型不支持参数 {', '.join(unknown)}（可用：{allowed}）。"})
+        allowed = pgettext("list separator", "、").join(sorted(names)) or pgettext("no parameters", "无")
+        raise ValidationError(
+            {
+                "params": _("该规则类型不支持参数 %(unknown)s（可用：%(allowed)s）。")
+                % {"unknown": ", ".join(unknown), "allowed": allowed}
+            }
+        )
     values = {}
     for name, value in raw.items():
         if name == "hysteresis":
@@ -167,7 +190,9 @@ def parse_params(kind: str, raw: dict | None):
             values[name] = _number(name, value, low=0.01, high=1)
         elif name == "checks":
             if isinstance(value, str) or not isinstance(value, list | tuple) or not value:
-                raise ValidationError({"params": f"{PARAM_LABELS[name]}（checks）须为非空列表。"})
+                raise ValidationError(
+                    {"params": _("%(label)s（checks）须为非空列表。") % {"label": PARAM_LABELS[name]}}
+                )
             values[name] = tuple(_choice(name, item, SUSPICIOUS_CHECKS) for item in value)
     return cls(**values)
 

@@ -217,7 +217,10 @@ class AlarmBulkAcknowledgeView(GatedViewMixin, View):
         if result.done_count:
             messages.success(request, _("已确认 %(count)s 条报警。") % {"count": result.done_count})
         if result.skipped_count:
-            reasons = "；".join(f"{reason}（{count} 条）" for reason, count in result.reasons().items())
+            reasons = _("；").join(
+                _("%(reason)s（%(count)s 条）") % {"reason": reason, "count": count}
+                for reason, count in result.reasons().items()
+            )
             messages.warning(
                 request, _("跳过 %(count)s 条：%(reasons)s。") % {"count": result.skipped_count, "reasons": reasons}
             )

@@ -10,6 +10,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views import View
 
 from ecobrain.alarms.choices import OPEN_ALARM_STATES
@@ -60,9 +61,9 @@ def params_display(rule: AlarmRule) -> list[tuple[str, str]]:
         elif name == "metric":
             text = METRIC_LABELS.get(value, value)
         elif name == "checks":
-            text = "、".join(str(CHECK_LABELS.get(v, v)) for v in value)
+            text = pgettext("list separator", "、").join(str(CHECK_LABELS.get(v, v)) for v in value)
         elif name in ("hysteresis", "min_rate") and isinstance(value, int | float):
-            text = f"{value:g}（{value * 100:g}%）"
+            text = _("%(ratio)g（%(percent)g%%）") % {"ratio": value, "percent": value * 100}
         else:
             text = value
         shown.append((str(PARAM_FIELD_LABELS.get(name, name)), str(text)))

@@ -12,6 +12,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views import View
 
 from ecobrain.core.exports import csv_response, xlsx_response
@@ -201,7 +202,7 @@ class DataWindowView(LoginRequiredMixin, View):
             raise PermissionDenied(
                 _("您的角色无权%(action)s%(model)s。")
                 % {
-                    "action": _("导出") if action == "export" else _("查看"),
+                    "action": pgettext("action", "导出") if action == "export" else pgettext("action", "查看"),
                     "model": observation_model._meta.verbose_name,
                 }
             )

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ecobrain.core.forms import scoped_districts
 from ecobrain.core.geo import locate_district_id
@@ -150,12 +151,14 @@ class WorkOrderCreateForm(StyledForm):
 
 
 class MessageForm(StyledForm):
-    message = forms.CharField(label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    message = forms.CharField(
+        label=pgettext_lazy("step note", "说明"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class AssignForm(StyledForm):
     assignee = forms.ModelChoiceField(label=_("承办人"), queryset=get_user_model().objects.none())
-    message = forms.CharField(label=_("说明"), required=False)
+    message = forms.CharField(label=pgettext_lazy("step note", "说明"), required=False)
 
     def __init__(self, *args, workorder: WorkOrder, **kwargs):
         super().__init__(*args, **kwargs)

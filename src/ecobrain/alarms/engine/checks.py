@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy, pgettext
 
 from ecobrain.alarms.engine.objects import Limit, SeriesContext
 from ecobrain.alarms.engine.rules import CompiledRule
@@ -46,10 +46,10 @@ WINDOW_CHECK_FLAGS = int(QCFlag.FLAT_LINE | QCFlag.STUCK)
 ZERO_DROP = 1 << 15  # a tag bit next to the QC bits
 
 RESOLUTION_LABELS = {
-    Resolution.REALTIME: "实时值",
-    Resolution.MINUTE: "分钟均值",
-    Resolution.HOUR: "小时均值",
-    Resolution.DAY: "日均值",
+    Resolution.REALTIME: gettext_lazy("实时值"),
+    Resolution.MINUTE: gettext_lazy("分钟均值"),
+    Resolution.HOUR: gettext_lazy("小时均值"),
+    Resolution.DAY: gettext_lazy("日均值"),
 }
 
 
@@ -178,19 +178,17 @@ class EmissionCheck(ObservationCheck):
     def describe(self, value: float | None, period: datetime) -> AlarmTarget:
         ctx, limit = self.ctx, self.limit
         basis = RESOLUTION_LABELS.get(self.resolution, "")
-        converted = gettext("折算") if limit.converted else ""
+        # One message for "converted hourly average", so that English can put the word where it belongs.
+        measured = gettext("折算%(basis)s") % {"basis": basis} if limit.converted else basis
         title = gettext("%(place)s %(factor)s %(basis)s超标") % {
             "place": ctx.device.place,
             "factor": ctx.factor_name,
             "basis": basis,
         }
-        message = gettext(
-            "%(time)s %(factor)s%(converted)s%(basis)s %(value)s %(unit)s，排放限值 %(limit)s（%(standard)s）。"
-        ) % {
+        message = gettext("%(time)s %(factor)s%(basis)s %(value)s %(unit)s，排放限值 %(limit)s（%(standard)s）。") % {
             "time": china_time(period, self.resolution),
             "factor": ctx.factor_name,
-            "converted": converted,
-            "basis": basis,
+            "basis": measured,
             "value": number(value),
             "unit": limit.unit or ctx.unit,
             "limit": limit.display,
@@ -246,7 +244,7 @@ class SuspiciousCheck(ObservationCheck):
         labels = [str(label) for flag, label in QC_FLAG_LABELS.items() if tag & flag]
         if tag & ZERO_DROP:
             labels.append(gettext("骤降为零"))
-        return "、".join(labels)
+        return pgettext("list separator", "、").join(labels)
 
     def describe(self, value: float | None, period: datetime) -> AlarmTarget:
         ctx = self.ctx

@@ -26,6 +26,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from ecobrain.alarms.choices import AlarmEventKind, AlarmStatus, Severity
 from ecobrain.alarms.models import Alarm, AlarmEvent
@@ -106,7 +107,7 @@ def acknowledge_alarm(alarm: Alarm, *, actor, note: str = "", now: datetime | No
         locked = _lock(alarm)
         ensure_allowed(actor, "change", locked)
         if locked.status not in ACKNOWLEDGEABLE:
-            raise _refuse(locked, _("确认"))
+            raise _refuse(locked, pgettext("alarm step", "确认"))
         _set_acknowledged(locked, actor, now)
         locked.save(update_fields=["status", "acknowledged_at", "acknowledged_by", "updated"])
         record_alarm_event(locked, AlarmEventKind.ACKNOWLEDGED, actor=actor, at=now, message=note)
@@ -241,9 +242,13 @@ def dispatch_alarm(
         locked = _lock(alarm)
         ensure_allowed(actor, "change", locked)
         if locked.status == AlarmStatus.DISPATCHED:
-            raise _refuse(locked, _("再次派单"), _("它已派发任务单%(number)s。") % {"number": locked.workorder.number})
+            raise _refuse(
+                locked,
+                pgettext("alarm step", "再次派单"),
+                _("它已派发任务单%(number)s。") % {"number": locked.workorder.number},
+            )
         if locked.status not in DISPATCHABLE:
-            raise _refuse(locked, _("派单"))
+            raise _refuse(locked, pgettext("alarm step", "派单"))
         district = locked.district or getattr(assignee_org, "district", None)
         if district is None:
             raise ValidationError({"assignee_org": _("该报警没有所属区县（全市报警）：请选择承办单位（区县分局）。")})
@@ -307,9 +312,9 @@ def resolve_alarm(alarm: Alarm, *, actor, note: str = "", now: datetime | None =
         locked = _lock(alarm)
         ensure_allowed(actor, "change", locked)
         if locked.status == AlarmStatus.DISPATCHED:
-            raise _refuse(locked, _("标记为已恢复"), _dispatched_hint(locked))
+            raise _refuse(locked, pgettext("alarm step", "标记为已恢复"), _dispatched_hint(locked))
         if locked.status not in RESOLVABLE:
-            raise _refuse(locked, _("标记为已恢复"))
+            raise _refuse(locked, pgettext("alarm step", "标记为已恢复"))
         locked.status = AlarmStatus.RESOLVED
         locked.save(update_fields=["status", "updated"])
         record_alarm_event(locked, AlarmEventKind.RESOLVED, actor=actor, at=now, message=note)
@@ -325,9 +330,9 @@ def close_alarm(alarm: Alarm, *, actor, note: str = "", now: datetime | None = N
         locked = _lock(alarm)
         ensure_allowed(actor, "change", locked)
         if locked.status == AlarmStatus.DISPATCHED:
-            raise _refuse(locked, _("关闭"), _dispatched_hint(locked))
+            raise _refuse(locked, pgettext("alarm step", "关闭"), _dispatched_hint(locked))
         if locked.status not in CLOSABLE:
-            raise _refuse(locked, _("关闭"))
+            raise _refuse(locked, pgettext("alarm step", "关闭"))
         locked.status = AlarmStatus.CLOSED
         locked.closed_at = now
         locked.save(update_fields=["status", "closed_at", "updated"])
@@ -344,9 +349,9 @@ def mark_false_alarm(alarm: Alarm, *, actor, reason: str, now: datetime | None =
         locked = _lock(alarm)
         ensure_allowed(actor, "change", locked)
         if locked.status == AlarmStatus.DISPATCHED:
-            raise _refuse(locked, _("标记误报"), _dispatched_hint(locked))
+            raise _refuse(locked, pgettext("alarm step", "标记误报"), _dispatched_hint(locked))
         if locked.status not in FALSIFIABLE:
-            raise _refuse(locked, _("标记误报"))
+            raise _refuse(locked, pgettext("alarm step", "标记误报"))
         locked.status = AlarmStatus.FALSE_ALARM
         locked.false_reason = reason
         locked.closed_at = now

@@ -8,6 +8,7 @@ from django.db.models import Count, Q
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 
 from ecobrain.core.exports import csv_response, xlsx_workbook_response
@@ -25,6 +26,23 @@ BOARD_KINDS = {
     "at_risk": lambda now: Q(status__in=ACTIVE_STATES, deadline__gte=now, deadline__lt=now + AT_RISK),
     "supervised": lambda now: Q(status__in=OPEN_STATES, escalated_at__isnull=False),
 }
+
+
+# The column heads of the statistics' months (English: Jan … Dec).
+MONTH_LABELS = (
+    gettext_lazy("1月"),
+    gettext_lazy("2月"),
+    gettext_lazy("3月"),
+    gettext_lazy("4月"),
+    gettext_lazy("5月"),
+    gettext_lazy("6月"),
+    gettext_lazy("7月"),
+    gettext_lazy("8月"),
+    gettext_lazy("9月"),
+    gettext_lazy("10月"),
+    gettext_lazy("11月"),
+    gettext_lazy("12月"),
+)
 
 
 def _query(request, *drop: str) -> str:
@@ -108,7 +126,7 @@ class StatisticsView(GatedViewMixin, View):
                 raise PermissionDenied(_("您的角色无权导出任务统计。"))
             return self.export(stats, export)
         chart = {
-            "months": [f"{m}月" for m in range(1, 13)],
+            "months": [str(label) for label in MONTH_LABELS],
             "rate": [m["rate"] for m in stats["city_months"]],
             "closed": [m["closed"] for m in stats["city_months"]],
             "hours": [m["hours"] for m in stats["city_months"]],
