@@ -304,61 +304,73 @@ def _workorder_description(alarm: Alarm) -> str:
     return "\n".join(lines)
 
 
-def resolve_alarm(alarm: Alarm, *, actor, note: str = "", now: datetime | None = None) -> Alarm:
-    """A person confirms the cause is handled (the condition may still be on record): → resolved."""
-    now = now or timezone.now()
-    note = _clean_text(note, required=False, field="note")
+def _final_step(alarm: Alarm, *, actor, step: str, allowed, status: str, event: str, message: str, now, **fields):
+    """The shared shape of resolve, close and mark false: lock, gate, state check (a dispatched alarm belongs to its
+    work order), the new state and fields, one timeline row."""
     with transaction.atomic():
         locked = _lock(alarm)
         ensure_allowed(actor, "change", locked)
         if locked.status == AlarmStatus.DISPATCHED:
-            raise _refuse(locked, pgettext("alarm step", "标记为已恢复"), _dispatched_hint(locked))
-        if locked.status not in RESOLVABLE:
-            raise _refuse(locked, pgettext("alarm step", "标记为已恢复"))
-        locked.status = AlarmStatus.RESOLVED
-        locked.save(update_fields=["status", "updated"])
-        record_alarm_event(locked, AlarmEventKind.RESOLVED, actor=actor, at=now, message=note)
+            raise _refuse(locked, step, _dispatched_hint(locked))
+        if locked.status not in allowed:
+            raise _refuse(locked, step)
+        locked.status = status
+        for name, value in fields.items():
+            setattr(locked, name, value)
+        locked.save(update_fields=["status", *fields, "updated"])
+        record_alarm_event(locked, event, actor=actor, at=now, message=message)
     _sync(alarm, locked)
     return alarm
+
+
+def resolve_alarm(alarm: Alarm, *, actor, note: str = "", now: datetime | None = None) -> Alarm:
+    """A person confirms the cause is handled (the condition may still be on record): → resolved."""
+    note = _clean_text(note, required=False, field="note")
+    return _final_step(
+        alarm,
+        actor=actor,
+        step=pgettext("alarm step", "标记为已恢复"),
+        allowed=RESOLVABLE,
+        status=AlarmStatus.RESOLVED,
+        event=AlarmEventKind.RESOLVED,
+        message=note,
+        now=now or timezone.now(),
+    )
 
 
 def close_alarm(alarm: Alarm, *, actor, note: str = "", now: datetime | None = None) -> Alarm:
     """Done with the alarm: → closed (final)."""
     now = now or timezone.now()
     note = _clean_text(note, required=False, field="note")
-    with transaction.atomic():
-        locked = _lock(alarm)
-        ensure_allowed(actor, "change", locked)
-        if locked.status == AlarmStatus.DISPATCHED:
-            raise _refuse(locked, pgettext("alarm step", "关闭"), _dispatched_hint(locked))
-        if locked.status not in CLOSABLE:
-            raise _refuse(locked, pgettext("alarm step", "关闭"))
-        locked.status = AlarmStatus.CLOSED
-        locked.closed_at = now
-        locked.save(update_fields=["status", "closed_at", "updated"])
-        record_alarm_event(locked, AlarmEventKind.CLOSED, actor=actor, at=now, message=note)
-    _sync(alarm, locked)
-    return alarm
+    return _final_step(
+        alarm,
+        actor=actor,
+        step=pgettext("alarm step", "关闭"),
+        allowed=CLOSABLE,
+        status=AlarmStatus.CLOSED,
+        event=AlarmEventKind.CLOSED,
+        message=note,
+        now=now,
+        closed_at=now,
+    )
 
 
 def mark_false_alarm(alarm: Alarm, *, actor, reason: str, now: datetime | None = None) -> Alarm:
     """The alarm was wrong (a calibration, a sensor fault, a wrong limit): → false alarm (final), with the reason."""
     now = now or timezone.now()
     reason = _clean_text(reason, required=True, field="reason", missing=_("请填写误报原因。"))
-    with transaction.atomic():
-        locked = _lock(alarm)
-        ensure_allowed(actor, "change", locked)
-        if locked.status == AlarmStatus.DISPATCHED:
-            raise _refuse(locked, pgettext("alarm step", "标记误报"), _dispatched_hint(locked))
-        if locked.status not in FALSIFIABLE:
-            raise _refuse(locked, pgettext("alarm step", "标记误报"))
-        locked.status = AlarmStatus.FALSE_ALARM
-        locked.false_reason = reason
-        locked.closed_at = now
-        locked.save(update_fields=["status", "false_reason", "closed_at", "updated"])
-        record_alarm_event(locked, AlarmEventKind.MARKED_FALSE, actor=actor, at=now, message=reason)
-    _sync(alarm, locked)
-    return alarm
+    return _final_step(
+        alarm,
+        actor=actor,
+        step=pgettext("alarm step", "标记误报"),
+        allowed=FALSIFIABLE,
+        status=AlarmStatus.FALSE_ALARM,
+        event=AlarmEventKind.MARKED_FALSE,
+        message=reason,
+        now=now,
+        false_reason=reason,
+        closed_at=now,
+    )
 
 
 def close_alarms_of_workorder(workorder, *, actor, now: datetime) -> None:
