@@ -49,6 +49,8 @@ MAP_TILE_ATTRIBUTION = env_str("ECOBRAIN_MAP_TILE_ATTRIBUTION", "")
 
 # The issuer printed on the reports (日报, 月报).
 BUREAU_NAME = env_str("ECOBRAIN_BUREAU_NAME", "咸阳市生态环境局")
+# The public portal's and the mobile web app's name (the installable app's title on a phone).
+PUBLIC_SITE_NAME = env_str("ECOBRAIN_PUBLIC_SITE_NAME", "生态咸阳")
 # Base data: which city this deployment serves (a different city is a different file, not a code change).
 CITY_BOUNDARIES = env_str("ECOBRAIN_CITY_BOUNDARIES", str(BASE_DIR / "core" / "data" / "xianyang_districts.geojson"))
 
@@ -75,6 +77,8 @@ INSTALLED_APPS = [
     "ecobrain.notifications",
     "ecobrain.alarms",
     "ecobrain.workorders",
+    "ecobrain.complaints",
+    "ecobrain.portal",
 ]
 
 MIDDLEWARE = [
@@ -173,6 +177,37 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # Work-order attachments (docs/workorders.md "Attachments"): the largest photo or document accepted, in MB.
 UPLOAD_MAX_MB = env_int("ECOBRAIN_UPLOAD_MAX_MB", 10, minimum=1, maximum=1024)
+
+# Cache: rate-limit counters and the public portal's cached pages. One process (the default `ecobrain serve`) keeps
+# them in memory; several web processes share them through the database (ECOBRAIN_CACHE=db, after running
+# `ecobrain createcachetable` once).
+CACHE_KIND = env_str("ECOBRAIN_CACHE", "memory")
+if CACHE_KIND not in {"memory", "db"}:
+    raise ConfigError(f"ECOBRAIN_CACHE={CACHE_KIND!r} is not known: use memory or db.")
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "ecobrain",
+            "OPTIONS": {"MAX_ENTRIES": 20000},
+        }
+        if CACHE_KIND == "memory"
+        else {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "ecobrain_cache"}
+    )
+}
+# Public portal (docs/portal.md): how long an anonymous page is served from the cache, in seconds.
+PORTAL_CACHE_SECONDS = env_int("ECOBRAIN_PORTAL_CACHE_SECONDS", 60, minimum=0, maximum=3600)
+
+# Complaints (docs/complaints.md). Per client address: complaints filed per hour and per day, tracking-page
+# lookups per minute (a tracking number is short; the limit keeps it from being guessed).
+COMPLAINT_RATE_PER_HOUR = env_int("ECOBRAIN_COMPLAINT_RATE_PER_HOUR", 5, minimum=1)
+COMPLAINT_RATE_PER_DAY = env_int("ECOBRAIN_COMPLAINT_RATE_PER_DAY", 20, minimum=1)
+COMPLAINT_TRACK_RATE_PER_MINUTE = env_int("ECOBRAIN_COMPLAINT_TRACK_RATE_PER_MINUTE", 30, minimum=1)
+COMPLAINT_MAX_PHOTOS = env_int("ECOBRAIN_COMPLAINT_MAX_PHOTOS", 4, minimum=0, maximum=9)
+COMPLAINT_PHOTO_MAX_MB = env_int("ECOBRAIN_COMPLAINT_PHOTO_MAX_MB", 5, minimum=1, maximum=50)
+# Likely duplicates: same category within this distance (metres) and this many days.
+COMPLAINT_DUPLICATE_METRES = env_int("ECOBRAIN_COMPLAINT_DUPLICATE_METRES", 300, minimum=1)
+COMPLAINT_DUPLICATE_DAYS = env_int("ECOBRAIN_COMPLAINT_DUPLICATE_DAYS", 7, minimum=1)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -17,6 +17,8 @@ urlpatterns = [
     path("workorders/", include("ecobrain.workorders.urls")),
     path("alarms/", include("ecobrain.alarms.urls")),
     path("notifications/", include("ecobrain.notifications.urls")),
+    path("complaints/", include("ecobrain.complaints.urls")),
+    path("public/", include("ecobrain.portal.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("ecobrain.api_urls")),

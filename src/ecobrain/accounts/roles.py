@@ -180,6 +180,34 @@ for _role, _grants in WORKFLOW_GRANTS.items():
     ROLE_GRANTS[_role].update(_grants)
 
 
+# Complaints (docs/complaints.md) and disclosure notices (docs/portal.md). The city's complaint desk (enforcement
+# officers) confirms triage and dispatches; district handlers see and reply to the complaints of their districts;
+# leaders read. Export never includes personal data. Notices are written and published by the bureau's office
+# (here: monitoring staff for quality bulletins, enforcement officers for penalties and permits).
+PUBLIC_SERVICE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
+    Role.BUREAU_LEADER: {
+        "complaints.complaint": READ,
+        "complaints.complaintevent": VIEW,
+        "complaints.complaintphoto": VIEW,
+        "portal.notice": READ,
+    },
+    Role.MONITORING_STAFF: {"portal.notice": EDIT | {"delete"}},
+    Role.ENFORCEMENT_OFFICER: {
+        "complaints.complaint": EDIT,
+        "complaints.complaintevent": VIEW,
+        "complaints.complaintphoto": VIEW,
+        "portal.notice": EDIT | {"delete"},
+    },
+    Role.DISTRICT_HANDLER: {
+        "complaints.complaint": HANDLE,
+        "complaints.complaintevent": VIEW,
+        "complaints.complaintphoto": VIEW,
+    },
+}
+for _role, _grants in PUBLIC_SERVICE_GRANTS.items():
+    ROLE_GRANTS[_role].update(_grants)
+
+
 def role_allows(role: str, label: str, action: str) -> bool:
     grants = ROLE_GRANTS.get(role, {})
     app = label.split(".", 1)[0]

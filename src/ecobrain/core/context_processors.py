@@ -10,4 +10,6 @@ def site(request):
         "DEBUG": settings.DEBUG,
         "MAP_TILE_URL": settings.MAP_TILE_URL,
         "MAP_TILE_ATTRIBUTION": settings.MAP_TILE_ATTRIBUTION,
+        "BUREAU_NAME": settings.BUREAU_NAME,
+        "PUBLIC_SITE_NAME": settings.PUBLIC_SITE_NAME,
     }

@@ -135,17 +135,25 @@ def _digest(upload) -> str:
     return digest.hexdigest()
 
 
-def check_uploads(uploads: Iterable, *, field: str = "attachments") -> list[CheckedUpload]:
-    """Check every file of one step; raise one ValidationError on ``field`` naming each file at fault."""
+def check_uploads(
+    uploads: Iterable,
+    *,
+    field: str = "attachments",
+    images_only: bool = False,
+    max_files: int = MAX_FILES_PER_STEP,
+    max_mb: int | None = None,
+) -> list[CheckedUpload]:
+    """Check every file of one step; raise one ValidationError on ``field`` naming each file at fault.
+
+    ``images_only`` accepts photos only (complaints); ``max_files`` and ``max_mb`` override the work-order limits.
+    """
     uploads = [u for u in uploads if u is not None]
-    if len(uploads) > MAX_FILES_PER_STEP:
+    if len(uploads) > max_files:
         raise ValidationError(
-            {
-                field: _("一次最多上传 %(max)d 个文件，本次为 %(count)d 个。")
-                % {"max": MAX_FILES_PER_STEP, "count": len(uploads)}
-            }
+            {field: _("一次最多上传 %(max)d 个文件，本次为 %(count)d 个。") % {"max": max_files, "count": len(uploads)}}
         )
-    limit = max_bytes()
+    limit_mb = max_mb or settings.UPLOAD_MAX_MB
+    limit = limit_mb * 1024 * 1024
     checked, errors = [], []
     for upload in uploads:
         name = display_name(getattr(upload, "name", "") or "file")
@@ -156,7 +164,7 @@ def check_uploads(uploads: Iterable, *, field: str = "attachments") -> list[Chec
         if size > limit:
             errors.append(
                 _("文件“%(name)s”大小为 %(size).1f MB，超过上限 %(limit)d MB。")
-                % {"name": name, "size": size / 1024 / 1024, "limit": settings.UPLOAD_MAX_MB}
+                % {"name": name, "size": size / 1024 / 1024, "limit": limit_mb}
             )
             continue
         kind = sniff(upload)
@@ -167,6 +175,11 @@ def check_uploads(uploads: Iterable, *, field: str = "attachments") -> list[Chec
             errors.append(
                 _("文件“%(name)s”的内容不是允许的类型（只接受%(allowed)s；按文件内容识别，与扩展名无关）。")
                 % {"name": name, "allowed": ALLOWED_TEXT}
+            )
+            continue
+        if images_only and kind not in IMAGE_TYPES:
+            errors.append(
+                _("文件“%(name)s”不是图片（只接受 JPEG、PNG、WebP；按文件内容识别，与扩展名无关）。") % {"name": name}
             )
             continue
         if kind in IMAGE_TYPES and not _image_decodes(upload):
@@ -184,7 +197,7 @@ def thumbnail_name(file_name: str) -> str:
     return f"{file_name}.thumb.jpg"
 
 
-def _thumbnail_bytes(fileobj) -> bytes | None:
+def thumbnail_bytes(fileobj) -> bytes | None:
     from PIL import Image, ImageOps
 
     fileobj.seek(0)
@@ -237,7 +250,7 @@ def store_attachments(
         attachment.file.save(item.name, item.upload, save=False)  # the stored name comes from attachment_path
         written.append(attachment.file.name)
         if item.is_image:
-            thumb = _thumbnail_bytes(item.upload)
+            thumb = thumbnail_bytes(item.upload)
             if thumb is not None:
                 written.append(default_storage.save(thumbnail_name(attachment.file.name), ContentFile(thumb)))
         attachment.save()
