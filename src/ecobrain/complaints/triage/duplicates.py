@@ -54,9 +54,7 @@ def find_duplicate(complaint: Complaint, *, now: datetime) -> DuplicateMatch | N
     has_point = complaint.longitude is not None and complaint.latitude is not None
     if has_point:
         min_lon, max_lon, min_lat, max_lat = bounding_box(complaint.longitude, complaint.latitude, metres)
-        near = Q(
-            longitude__gte=min_lon, longitude__lte=max_lon, latitude__gte=min_lat, latitude__lte=max_lat
-        )
+        near = Q(longitude__gte=min_lon, longitude__lte=max_lon, latitude__gte=min_lat, latitude__lte=max_lat)
     same_caller = Q(phone_digest=complaint.phone_digest) if complaint.phone_digest else Q(pk__in=[])
     candidates = (
         Complaint.objects.filter(near | same_caller, category=complaint.category, created__gte=since)
