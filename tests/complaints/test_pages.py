@@ -172,7 +172,7 @@ def test_phone_intake_files_for_the_caller(base_data, city_staff, qindu_handler)
     assert client.get(reverse("complaints:complaint_add")).status_code == 200
     bad = client.post(reverse("complaints:complaint_add"), {"category": "noise", "description": "吵", "phone": "123"})
     assert bad.status_code == 400
-    assert set(bad.context["form"].errors) == {"description", "phone"}  # both named, nothing stored
+    assert set(bad.context["form"].errors) == {"description", "phone", "address"}  # each named, nothing stored
     assert "格式不正确" in bad.content.decode() and not Complaint.objects.exists()
     done = client.post(
         reverse("complaints:complaint_add"),

@@ -225,7 +225,7 @@ class PhotoView(LoginRequiredMixin, View):
 
 
 class PhoneIntakeView(GatedViewMixin, View):
-    """电话登记: the desk files a hotline call for the caller (channel PHONE); the caller is read the tracking number."""
+    """电话登记: the desk files a hotline call for the caller (channel PHONE) and reads them the tracking number."""
 
     model = Complaint
     action = "add"
