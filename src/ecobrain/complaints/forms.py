@@ -109,6 +109,8 @@ class PhoneIntakeForm(StyledForm):
     field_order = ["category", "description", "address", "longitude", "latitude", "contact_name", "phone", "anonymous"]
 
 
+SURE_SCORE = 0.6
+
 STEP_FORMS: dict[str, tuple[type[forms.Form], str | None]] = {
     # step → (form, prefix); the reply form has none (id_reply).
     "confirm": (ConfirmForm, "confirm"),
@@ -129,8 +131,10 @@ def step_form(step: str, complaint: Complaint, user, data=None) -> forms.Form:
     form_class, prefix = STEP_FORMS[step]
     initial = {}
     if step == "confirm":
+        # The suggestion when the classifier is fairly sure of it, else what the complainant chose.
+        sure = complaint.suggested_category and (complaint.suggestion_score or 0) >= SURE_SCORE
         initial = {
-            "category": complaint.suggested_category or complaint.category,
+            "category": complaint.suggested_category if sure else complaint.category,
             "district": complaint.district_id,
             "duplicate_of": complaint.duplicate_of.tracking_number if complaint.duplicate_of_id else "",
         }

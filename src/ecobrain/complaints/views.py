@@ -16,7 +16,7 @@ from django.views import View
 
 from ecobrain.complaints import services
 from ecobrain.complaints.choices import ComplaintCategory, ComplaintChannel, ComplaintStatus
-from ecobrain.complaints.filtersets import OPEN, ComplaintFilterSet
+from ecobrain.complaints.filtersets import ComplaintFilterSet
 from ecobrain.complaints.forms import STEP_FORMS, PhoneIntakeForm, step_form
 from ecobrain.complaints.models import Complaint, ComplaintEvent, ComplaintPhoto
 from ecobrain.complaints.services.access import ensure_step_allowed
@@ -55,15 +55,12 @@ class ComplaintListView(ObjectListView):
     def list_context(self, page) -> dict:
         visible = Complaint.objects.restrict(self.request.user, "view")
         counts = visible.aggregate(
-            all=Count("pk"),
-            open=Count("pk", filter=Q(status__in=[ComplaintStatus.RECEIVED, ComplaintStatus.DISPATCHED])),
-            **{status: Count("pk", filter=Q(status=status)) for status in ComplaintStatus.values},
+            all=Count("pk"), **{status: Count("pk", filter=Q(status=status)) for status in ComplaintStatus.values}
         )
         status = self.request.GET.get("status", "")
         return {
             "tabs": [(key, label, counts[key or "all"]) for key, label in STATUS_TABS],
-            "status_tab": status if status in dict(STATUS_TABS) or status == OPEN else "",
-            "waiting": counts[ComplaintStatus.RECEIVED],
+            "status_tab": status if status in dict(STATUS_TABS) else None,
         }
 
 

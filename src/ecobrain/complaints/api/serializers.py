@@ -8,7 +8,7 @@ from rest_framework import serializers
 
 from ecobrain.complaints.models import Complaint, ComplaintEvent, ComplaintPhoto
 from ecobrain.complaints.services import available_steps
-from ecobrain.complaints.services.handling import NOTE_MAX, TEXT_MAX
+from ecobrain.complaints.services.handling import NOTE_MAX, TEXT_MAX, strip_contact_numbers
 from ecobrain.core.api import GatedPrimaryKeyRelatedField
 from ecobrain.core.models import Region, RegionLevel
 from ecobrain.workorders.choices import Priority
@@ -35,6 +35,7 @@ class ComplaintSerializer(serializers.ModelSerializer):
     district_name = serializers.CharField(source="district.name", read_only=True, allow_null=True)
     duplicate_of_number = serializers.CharField(source="duplicate_of.tracking_number", read_only=True, allow_null=True)
     workorder_number = serializers.CharField(source="workorder.number", read_only=True, allow_null=True)
+    description = serializers.SerializerMethodField(help_text="投诉内容（其中的电话号码、身份证号已去除）。")
     url = serializers.SerializerMethodField(help_text="投诉详情页面。")
 
     class Meta:
@@ -77,6 +78,9 @@ class ComplaintSerializer(serializers.ModelSerializer):
 
     def get_url(self, complaint) -> str:
         return reverse("complaints:complaint_detail", args=[complaint.pk])
+
+    def get_description(self, complaint) -> str:
+        return strip_contact_numbers(complaint.description)
 
 
 class ComplaintEventSerializer(serializers.ModelSerializer):
