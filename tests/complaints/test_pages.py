@@ -196,3 +196,27 @@ def test_user_text_is_escaped(base_data, city_staff):
     body = client_for(city_staff).get(detail(complaint)).content.decode()
     assert "<script>alert(1)</script>" not in body and "&lt;script&gt;" in body
     assert "<b>渭阳路</b>" not in body
+
+
+@pytest.mark.django_db
+def test_status_tabs_count_the_complaints_in_scope(base_data, city_staff, qindu_handler):
+    file_complaint(phone="13900000001")
+    typed_only = file_complaint(longitude=None, latitude=None, address="某路口", phone="13900000002")
+    Complaint.objects.filter(pk=typed_only.pk).update(status=ComplaintStatus.REJECTED)
+    tabs = {key: count for key, _label, count in client_for(city_staff).get(LIST).context["tabs"]}
+    assert tabs[""] == 2 and tabs["received"] == 1 and tabs["rejected"] == 1 and tabs["closed"] == 0
+    # No district yet (a typed place only): city-wide staff see it, a district handler does not.
+    handler_tabs = {key: count for key, _label, count in client_for(qindu_handler).get(LIST).context["tabs"]}
+    assert handler_tabs[""] == 1 and handler_tabs["rejected"] == 0
+    assert client_for(qindu_handler).get(detail(typed_only)).status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_confirm_form_offers_the_suggestion_only_when_it_is_fairly_sure(base_data, city_staff):
+    from ecobrain.complaints.forms import step_form
+
+    complaint = file_complaint(category="other", description="晚上十点以后工地还在施工，打桩机声音特别大")
+    assert step_form("confirm", complaint, city_staff).initial["category"] == "noise"
+    Complaint.objects.filter(pk=complaint.pk).update(suggestion_score=0.4)
+    complaint.refresh_from_db()
+    assert step_form("confirm", complaint, city_staff).initial["category"] == "other"
