@@ -6,6 +6,7 @@ from ecobrain.accounts.api.views import MeView
 from ecobrain.alarms.api import register as register_alarms
 from ecobrain.assessment.api.air import register as register_air
 from ecobrain.assessment.api.water import register as register_water
+from ecobrain.complaints.api import register as register_complaints
 from ecobrain.ingest.api import register as register_ingest
 from ecobrain.monitoring.api import register as register_monitoring
 from ecobrain.notifications.api import register as register_notifications
@@ -21,6 +22,7 @@ register_water(router)
 register_workorders(router)
 register_alarms(router)
 register_notifications(router)
+register_complaints(router)
 
 from django.urls import path  # noqa: E402
 

@@ -42,6 +42,7 @@ class ComplaintEventKind(models.TextChoices):
     TRIAGED = "triaged", _("自动分拣")
     CONFIRMED = "confirmed", _("确认分拣")
     DUPLICATE_LINKED = "duplicate_linked", _("关联重复投诉")
+    DUPLICATE_UNLINKED = "duplicate_unlinked", _("取消重复关联")
     DISPATCHED = "dispatched", _("派发办理")
     REPLIED = "replied", _("答复")
     CLOSED = "closed", pgettext_lazy("complaint event", "办结")

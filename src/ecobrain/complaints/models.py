@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from ecobrain.complaints.choices import (
@@ -70,13 +71,15 @@ class Complaint(BaseModel):
         on_delete=models.SET_NULL,
         related_name="duplicates",
     )
-    workorder = models.OneToOneField(
+    # A foreign key, not one-to-one: a confirmed duplicate of a complaint in hand joins its original's order
+    # (合并办理), so one order may answer several complaints (services/handling.py, dispatch_complaint).
+    workorder = models.ForeignKey(
         "workorders.WorkOrder",
         verbose_name=_("任务单"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
-        related_name="complaint",
+        related_name="complaints",
     )
     reply = models.TextField(_("答复内容"), blank=True)
     replied_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
@@ -126,6 +129,9 @@ class Complaint(BaseModel):
 
     def __str__(self) -> str:
         return self.tracking_number
+
+    def get_absolute_url(self) -> str:
+        return reverse("complaints:complaint_detail", args=[self.pk])
 
     def is_open(self) -> bool:
         return self.status in OPEN_STATES

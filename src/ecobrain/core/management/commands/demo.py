@@ -61,6 +61,11 @@ class Command(BaseCommand):
         self.stdout.write(
             "演示任务 / demo work orders: " + ", ".join(f"{k} {v}" for k, v in load_demo_workorders(seed).items())
         )
+        from ecobrain.complaints.demo import load_demo_complaints
+
+        self.stdout.write(
+            "演示投诉 / demo complaints: " + ", ".join(f"{k} {v}" for k, v in load_demo_complaints(seed).items())
+        )
         self.stdout.write("")
         if no_serve:
             return
