@@ -254,6 +254,7 @@ def test_tracking_lookups_are_rate_limited(client, base_data, settings):
     limited = client.get(url)
     assert limited.status_code == 429 and "Retry-After" in limited
     assert client.get(reverse("complaints_public:track"), {"number": number}).status_code == 429
+    assert client.get(reverse("complaints_public:filed", args=[number])).status_code == 429
 
 
 # --- tracking ----------------------------------------------------------------------------------------------------

@@ -161,7 +161,13 @@ def complaint_new(request):
 @never_cache
 @require_GET
 def complaint_filed(request, tracking_number: str):
-    """The page after filing: the tracking number, large, with a copy button and the way to the tracking page."""
+    """The page after filing: the tracking number, large, with a copy button and the way to the tracking page.
+
+    Counted as a lookup: otherwise its 404s would let anyone test numbers past the tracking page's limit.
+    """
+    limit = exceeded_limit(request, tracking_limits())
+    if limit is not None:
+        return rate_limited_response(request, limit)
     complaint = Complaint.objects.filter(tracking_number=normalise_tracking_number(tracking_number)).first()
     if complaint is None:
         return _not_found(request, tracking_number)
