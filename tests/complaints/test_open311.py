@@ -343,3 +343,12 @@ def test_the_georeport_client_lists_services_files_a_request_and_reads_it_back(t
     assert complaint.channel == ComplaintChannel.OPEN311
     with pytest.raises(requests.HTTPError):
         GeoReport(root).get_service_request("TS20990101ZZZZZZ")
+
+
+@pytest.mark.django_db
+def test_the_list_reads_in_a_bounded_number_of_queries(client, base_data, django_assert_max_num_queries):
+    for _index in range(15):
+        publish(filed())
+    with django_assert_max_num_queries(2):
+        rows = client.get(f"{BASE}/requests.json").json()
+    assert len(rows) == 15 and all(row["address"] == "秦都区" for row in rows)

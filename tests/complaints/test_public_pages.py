@@ -414,6 +414,9 @@ def test_the_published_list_shows_cleaned_text_only_and_filters(client, qindu, b
     assert "某厂向河道排放污水" in by_category and "某工地夜间施工噪声扰民" not in by_category
     by_district = client.get(url, {"district": "610402"}).content.decode()
     assert "某工地夜间施工噪声扰民" in by_district and "某厂向河道排放污水" not in by_district
+    by_words = client.get(url, {"q": "河道"}).content.decode()
+    assert "某厂向河道排放污水" in by_words and "某工地夜间施工噪声扰民" not in by_words
+    assert "某厂向河道排放污水" in client.get(url, {"q": "立案"}).content.decode()  # the reply is searched too
     empty = client.get(url, {"category": "radiation"}).content.decode()
     assert "没有符合筛选条件的公开投诉" in empty
     # Unknown filter values are ignored rather than failing.
@@ -435,3 +438,15 @@ def test_the_published_list_is_paginated_with_bounded_queries(client, base_data,
 @pytest.mark.django_db
 def test_the_published_list_has_an_empty_state(client, base_data):
     assert "暂无公开的投诉" in client.get(reverse("complaints_public:published")).content.decode()
+
+
+@pytest.mark.django_db
+def test_the_tracking_page_reads_in_a_bounded_number_of_queries(client, base_data, django_assert_max_num_queries):
+    complaint = replied(filed())
+    for index in range(10):
+        ComplaintEvent.objects.create(
+            complaint=complaint, kind=ComplaintEventKind.NOTE, at=timezone.now(), message=f"进展{index}", public=True
+        )
+    with django_assert_max_num_queries(3):
+        html = client.get(reverse("complaints_public:detail", args=[complaint.tracking_number])).content.decode()
+    assert html.count("进展") == 10

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -220,7 +221,7 @@ def _progress(complaint: Complaint) -> list[dict]:
 
 
 def _detail_response(request, complaint: Complaint, *, rating_form=None, status=200) -> HttpResponse:
-    events = complaint.events.filter(public=True).only("kind", "at", "message").order_by("at", "id")
+    events = complaint.events.filter(public=True).only("complaint_id", "kind", "at", "message").order_by("at", "id")
     response = render(
         request,
         "complaints/public/detail.html",
@@ -283,7 +284,7 @@ def complaint_rate(request, tracking_number: str):
 
 @require_GET
 def published_list(request):
-    """公开的投诉: closed complaints published by staff, with personal data removed; by category and district."""
+    """公开的投诉: closed complaints published by staff, personal data removed; by category, district and words."""
     districts = list(Region.objects.filter(level=RegionLevel.COUNTY).only("adcode", "name").order_by("adcode"))
     queryset = Complaint.objects.published().select_related("district").order_by("-published_at", "-id")
     category = request.GET.get("category", "")
@@ -296,6 +297,9 @@ def published_list(request):
         queryset = queryset.filter(district__adcode=district)
     else:
         district = ""
+    query = request.GET.get("q", "").strip()[:50]
+    if query:
+        queryset = queryset.filter(Q(public_text__icontains=query) | Q(public_reply__icontains=query))
     queryset = queryset.only(
         "category", "district__name", "created", "public_text", "public_reply", "satisfaction", "published_at"
     )
@@ -309,8 +313,11 @@ def published_list(request):
             "districts": districts,
             "category": category,
             "district": district,
-            "querystring": urlencode({k: v for k, v in (("category", category), ("district", district)) if v}),
-            "filtered": bool(category or district),
+            "query": query,
+            "querystring": urlencode(
+                {k: v for k, v in (("category", category), ("district", district), ("q", query)) if v}
+            ),
+            "filtered": bool(category or district or query),
         },
     )
     # private: the language comes from a cookie, which a shared cache would not tell apart.
