@@ -12,19 +12,16 @@ from ecobrain.alarms.choices import AlarmStatus, RuleKind
 from ecobrain.workorders.choices import WorkOrderEventKind, WorkOrderStatus
 from ecobrain.workorders.models import WorkOrder, WorkOrderAttachment
 from ecobrain.workorders.services import accept_workorder, create_workorder, start_workorder
-from tests import factories
 from tests.alarms import ui_data
-from tests.workorders.conftest import (  # noqa: F401  (fixtures used by name)
-    _media_root,
-    binzhou_handler,
-    city_staff,
-    client_for,
-    jpeg_bytes,
-    order,
-    photo,
-    qindu_handler,
-    upload,
-)
+from tests.workorders import conftest as workorder_fixtures
+from tests.workorders.conftest import client_for, photo, upload
+
+# The work-order personas and builders (tests/workorders/conftest.py), made fixtures of this module too.
+_media_root = workorder_fixtures._media_root
+city_staff = workorder_fixtures.city_staff
+qindu_handler = workorder_fixtures.qindu_handler
+binzhou_handler = workorder_fixtures.binzhou_handler
+order = workorder_fixtures.order
 
 
 def step(client, wo, name, data=None):
