@@ -64,7 +64,7 @@
       fill(card, "category", station.category);
       fill(card, "primary", station.primary ? " · " + texts.primary + station.primary : "");
       fill(card, "district", station.district);
-      fill(card, "distance", texts.km.replace("%(km)s", station.distance_km));
+      fill(card, "distance", texts.km.replace("%(km)s", Number(station.distance_km).toFixed(1)));
       card.dataset.code = station.code;
       box.append(card);
     });
