@@ -242,3 +242,11 @@ def test_nearby_rejects_bad_coordinates_with_a_clear_400(db, anonymous, query, f
 
 def test_nearby_refuses_post(db, anonymous):
     assert anonymous.post("/m/api/nearby?lon=108.7&lat=34.3").status_code == 405
+
+
+def test_public_portal_pages_link_the_manifest_and_register_the_worker(rf):
+    from django.template.loader import render_to_string
+
+    html = render_to_string("portal/public_base.html", request=rf.get("/public/"))
+    assert '<link rel="manifest" href="/manifest.webmanifest">' in html
+    assert 'src="/static/ecobrain/mobile-register.js" data-worker="/sw.js"' in html
