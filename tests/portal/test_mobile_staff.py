@@ -215,6 +215,20 @@ def test_alarms_show_the_open_ones_in_scope(alarms, handler, login):
     assert f'action="/m/staff/alarms/{alarms["acked"].pk}/acknowledge/"' not in body
 
 
+def test_alarm_list_queries_do_not_grow_with_the_alarms(
+    alarms, handler, login, enterprise_in_qindu, django_assert_max_num_queries
+):
+    client = login(handler)
+    client.get("/m/staff/alarms/")  # warm the session and the user's grants
+    rule = ui_data.rule(RuleKind.EMISSION_EXCEEDANCE)
+    for n in range(15):
+        ui_data.alarm(rule, enterprise=enterprise_in_qindu, title=f"批量报警{n}")
+    with django_assert_max_num_queries(10):
+        body = client.get("/m/staff/alarms/").content.decode()
+    assert body.count("data-alarm=") == 17
+    assert "未关闭的报警 17 条" in body
+
+
 def test_acknowledge_an_alarm_from_the_phone(alarms, handler, login):
     client = login(handler)
     response = client.post(f"/m/staff/alarms/{alarms['mine'].pk}/acknowledge/", {"next": "/m/staff/alarms/?page=1"})
