@@ -82,14 +82,13 @@ def test_the_public_app_installs_works_nearby_and_offline(transactional_db, live
     expect(page.locator("#eb-nearby")).to_contain_text("您所在的秦都区")
     page.screenshot(path=str(results_dir / "mobile-home.png"), full_page=True)
 
-    page.reload()  # now under the worker's control: the public page is kept for offline use
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.wait_for_function("navigator.serviceWorker.controller !== null")  # the new worker took the page over
     page.context.set_offline(True)
     page.goto(f"{live_server.url}/m/staff/")  # per-user page: never kept, so the offline page
     expect(page.locator("#offline-heading")).to_have_text("当前没有网络连接")
     expect(page.locator("body")).to_have_css("padding-bottom", "68px")  # the shell's CSS came from the cache
     page.screenshot(path=str(results_dir / "mobile-offline.png"))
-    page.goto(f"{live_server.url}/m/")  # the kept copy of the public page
+    page.goto(f"{live_server.url}/m/")  # the copy of the public page kept at install
     expect(page.locator("h1")).to_have_text("空气质量")
     page.context.set_offline(False)
     assert page.errors == []

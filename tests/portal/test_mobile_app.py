@@ -69,6 +69,7 @@ def test_manifest_names_the_app_and_its_icons(db, anonymous, settings):
     assert data["start_url"] == "/m/"
     assert data["scope"] == "/"
     assert data["display"] == "standalone"
+    assert data["lang"] == "zh-Hans"  # BCP 47, not Django's zh-hans
     assert data["theme_color"] == pwa.THEME_COLOUR
     assert data["background_color"] == pwa.BACKGROUND_COLOUR
     icons = {(icon["sizes"], icon["purpose"]): icon for icon in data["icons"]}

@@ -47,6 +47,15 @@ ICONS = (
 )
 
 
+def language_tag(code: str) -> str:
+    """Django's language code as a BCP 47 tag, as the manifest's ``lang`` wants it: ``zh-hans`` → ``zh-Hans``."""
+    parts = code.split("-")
+    return "-".join(
+        [parts[0].lower()]
+        + [part.title() if len(part) == 4 else part.upper() if len(part) == 2 else part for part in parts[1:]]
+    )
+
+
 def manifest() -> dict:
     """The web app manifest (W3C Web Application Manifest): name, start URL, scope, display, colours, icons."""
     name = settings.PUBLIC_SITE_NAME
@@ -56,7 +65,7 @@ def manifest() -> dict:
         "short_name": name[:12],
         "description": _("%(bureau)s的公众服务：身边空气质量、环境投诉与办理进度；工作人员处理任务与报警。")
         % {"bureau": settings.BUREAU_NAME},
-        "lang": get_language() or settings.LANGUAGE_CODE,
+        "lang": language_tag(get_language() or settings.LANGUAGE_CODE),
         "dir": "ltr",
         "start_url": reverse("mobile:home"),
         "scope": "/",

@@ -1,6 +1,7 @@
 /* The service worker of the mobile app (served from /sw.js: its scope is the whole site).
  *
- * - install: precache the app shell (the offline page, the /m/ pages' CSS, JS, icon font and icons);
+ * - install: precache the app shell (the offline page, the /m/ pages' CSS, JS, icon font and icons) and, best
+ *   effort, the public pages of CONFIG.pages;
  * - navigations: network first; when the network fails, a kept copy of a public page (only those listed in
  *   CONFIG.pages, the same for everyone), else the offline page. Staff pages are per user and never kept;
  * - static files (/static/): stale-while-revalidate;
@@ -20,6 +21,10 @@ self.addEventListener("install", (event) => {
     caches
       .open(SHELL_CACHE)
       .then((cache) => cache.addAll(CONFIG.shell.map((url) => new Request(url, { cache: "reload" }))))
+      // The public pages too, so that they open offline right after the install; best effort: a page that
+      // fails now is kept on its next visit instead.
+      .then(() => caches.open(PAGES_CACHE))
+      .then((cache) => Promise.all(CONFIG.pages.map((url) => cache.add(url).catch(() => undefined))))
       .then(() => self.skipWaiting())
   );
 });
