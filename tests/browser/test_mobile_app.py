@@ -94,7 +94,9 @@ def test_the_public_app_installs_works_nearby_and_offline(transactional_db, live
     assert page.errors == []
 
 
-def test_a_handler_handles_a_work_order_on_the_phone_with_a_photo(transactional_db, live_server, phone, tmp_path):
+def test_a_handler_handles_a_work_order_on_the_phone_with_a_photo(
+    transactional_db, live_server, phone, tmp_path, results_dir
+):
     from playwright.sync_api import expect
 
     factories.load_base()
@@ -132,6 +134,7 @@ def test_a_handler_handles_a_work_order_on_the_phone_with_a_photo(transactional_
     expect(page.get_by_role("status").filter(has_text="已提交办理结果")).to_be_visible()
     expect(page.locator("#timeline img.eb-m-thumb")).to_have_count(1)
     page.wait_for_function("document.querySelector('#timeline img.eb-m-thumb').naturalWidth > 0")  # the thumbnail
+    page.screenshot(path=str(results_dir / "mobile-workorder.png"), full_page=True)
 
     order.refresh_from_db()
     assert order.status == WorkOrderStatus.SUBMITTED
