@@ -3,10 +3,15 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from ecobrain.portal.mobile import views as mobile_views
+
 admin.site.site_header = _("EcoBrain 生态环境智慧大脑 管理后台")
 admin.site.site_title = "EcoBrain"
 
 urlpatterns = [
+    # The mobile app's service worker and manifest live at the root: a worker's scope is the folder it is served from.
+    path("sw.js", mobile_views.service_worker, name="service_worker"),
+    path("manifest.webmanifest", mobile_views.manifest, name="web_manifest"),
     path("", include("ecobrain.core.urls")),
     path("accounts/", include("ecobrain.accounts.urls")),
     path("registry/", include("ecobrain.registry.urls")),
