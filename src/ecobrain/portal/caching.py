@@ -1,0 +1,78 @@
+"""The public pages' cache: a rendered page is kept per language and URL for ``PORTAL_CACHE_SECONDS``.
+
+A public page reads no session, carries no CSRF token and shows nothing about who is asking, so one rendered copy
+serves every visitor of that language, signed in or not. What is stored is the body and its content type only
+(a page that set a cookie is never stored). Publishing, editing or withdrawing a notice starts a new cache
+generation (:func:`bump_generation`): the next request of every page renders afresh. Quality data changes at most
+hourly, and a page is at most ``PORTAL_CACHE_SECONDS`` old.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import wraps
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpResponse
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import get_language
+
+GENERATION_KEY = "portal:generation"
+HIT_HEADER = "X-Portal-Cache"  # "hit" or "miss": what the load tool and the tests read
+
+
+def generation() -> int:
+    value = cache.get(GENERATION_KEY)
+    if value is None:
+        value = 1
+        cache.add(GENERATION_KEY, value, timeout=None)
+    return value
+
+
+def bump_generation() -> None:
+    """Every cached public page is stale from now on (a notice was published, changed or withdrawn)."""
+    try:
+        cache.incr(GENERATION_KEY)
+    except ValueError:  # no generation yet (or evicted): any new one differs from what pages were stored under
+        cache.set(GENERATION_KEY, 2, timeout=None)
+
+
+def page_key(request) -> str:
+    path = hashlib.blake2b(request.get_full_path().encode(), digest_size=16).hexdigest()
+    return f"portal:page:{generation()}:{get_language() or settings.LANGUAGE_CODE}:{path}"
+
+
+def public_headers(response, seconds: int) -> None:
+    response["Cache-Control"] = f"public, max-age={seconds}" if seconds > 0 else "no-cache"
+    # The language comes from the cookie or the Accept-Language header: a shared cache must keep them apart.
+    patch_vary_headers(response, ("Accept-Language", "Cookie"))
+
+
+def cached_public_page(view):
+    """Serve a GET or HEAD of a public page from the cache; render, store and serve it on a miss."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        seconds = settings.PORTAL_CACHE_SECONDS
+        if request.method not in ("GET", "HEAD") or seconds <= 0:
+            response = view(request, *args, **kwargs)
+            public_headers(response, 0)
+            return response
+        key = page_key(request)
+        stored = cache.get(key)
+        if stored is not None:
+            content, content_type = stored
+            response = HttpResponse(content, content_type=content_type)
+            response[HIT_HEADER] = "hit"
+        else:
+            response = view(request, *args, **kwargs)
+            if hasattr(response, "render") and callable(response.render):
+                response.render()
+            if response.status_code == 200 and not response.streaming and not response.cookies:
+                cache.set(key, (response.content, response["Content-Type"]), seconds)
+            response[HIT_HEADER] = "miss"
+        public_headers(response, seconds if response.status_code == 200 else 0)
+        return response
+
+    return wrapped
