@@ -33,7 +33,7 @@ def test_home_with_data(client, air_world, notices):
     points = json_script(body, "air-points")
     assert {p["code"] for p in points} == {"AQ001", "AB001"}
     assert "秦都微站" in body and "/public/air/AQ002/" in body
-    assert "role=\"img\"" in body and "文字版" in body
+    assert 'role="img"' in body and "文字版" in body
     # Districts, trends (24 hours of the city: two rows; 30 days: three rows), latest notices (published only).
     assert "秦都区" in body and "彬州市" in body
     charts = json_script(body, "portal-charts")
