@@ -9,7 +9,6 @@ from ecobrain.audit.models import ObjectChange
 from ecobrain.portal.choices import NoticeStatus
 from ecobrain.portal.models import Notice
 from ecobrain.portal.services import NoticeStateError, publish_notice, withdraw_notice
-from tests.portal.conftest import notice
 
 pytestmark = pytest.mark.django_db
 

@@ -91,8 +91,8 @@ def test_31_days_is_allowed(client, air_world):
 
 
 def test_water_year(client, qindu, binzhou):
-    good, good_device = section(qindu, code="W-GOOD", name="渭河甲", target="III")
-    bad, bad_device = section(binzhou, code="W-BAD", name="泾河乙", target="III")
+    _good, good_device = section(qindu, code="W-GOOD", name="渭河甲", target="III")
+    _bad, bad_device = section(binzhou, code="W-BAD", name="泾河乙", target="III")
     store(good_device, "nh3n", china(2026, 11, 2), ["0.4"])
     store(bad_device, "nh3n", china(2026, 11, 2), ["2.5"])  # > 2.0 mg/L: 劣V (GB 3838-2002 Table 1, standards.md §5.1)
     recompute_water(first_month=date(2026, 11, 1), last_month=date(2026, 11, 1))

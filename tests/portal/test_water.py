@@ -1,4 +1,4 @@
-"""水环境质量: each section's class of a month against its target (GB 3838-2002; colours and status standards.md §5.2)."""
+"""水环境质量: each section's class of a month against its target (GB 3838-2002; colours, status: standards.md §5.2)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def sections(qindu, binzhou):
-    good, good_device = section(qindu, code="W-GOOD", name="渭河甲", target="III")
-    bad, bad_device = section(binzhou, code="W-BAD", name="泾河乙", target="III", waterbody="lake")
+    _good, good_device = section(qindu, code="W-GOOD", name="渭河甲", target="III")
+    _bad, bad_device = section(binzhou, code="W-BAD", name="泾河乙", target="III", waterbody="lake")
     section(qindu, code="W-EMPTY", name="无数据断面")
     store(good_device, "nh3n", china(2026, 11, 2), ["0.4"])
     store(bad_device, "nh3n", china(2026, 11, 2), ["2.5"])  # 劣V, 1.5 times over the III limit 1.0 mg/L
