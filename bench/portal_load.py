@@ -189,32 +189,32 @@ def running_server(env: dict, port: int, threads: int):
         "--no-scheduler",
         "--no-notifier",
     ]
-    log = tempfile.TemporaryFile()  # a file, not a pipe: a chatty server must never block on a full pipe
-    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=log)  # noqa: S603
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if server.poll() is not None:
-                log.seek(0)
-                raise SystemExit("the server stopped:\n" + log.read().decode(errors="replace")[-4000:])
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as answer:  # noqa: S310
-                    if answer.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise SystemExit("the server did not answer /healthz within 60 s")
-            time.sleep(0.2)
-        yield server
-    finally:
-        server.terminate()
+    # A file, not a pipe: a chatty server must never block on a full pipe.
+    with tempfile.TemporaryFile() as log:
+        server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=log)  # noqa: S603
         try:
-            server.wait(15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        log.close()
+            deadline = time.monotonic() + 60
+            while True:
+                if server.poll() is not None:
+                    log.seek(0)
+                    raise SystemExit("the server stopped:\n" + log.read().decode(errors="replace")[-4000:])
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as answer:
+                        if answer.status == 200:
+                            break
+                except OSError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise SystemExit("the server did not answer /healthz within 60 s")
+                time.sleep(0.2)
+            yield server
+        finally:
+            server.terminate()
+            try:
+                server.wait(15)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
 
 
 # --- the client -----------------------------------------------------------------------------------------------
@@ -314,7 +314,7 @@ def main() -> None:
         with running_server(env, port, args.threads):
             url = f"http://127.0.0.1:{port}{args.path}"
             cold = time.perf_counter()
-            with urllib.request.urlopen(url, timeout=30) as answer:  # noqa: S310 - our local server
+            with urllib.request.urlopen(url, timeout=30) as answer:
                 size = len(answer.read())
                 cache_state = answer.headers.get("X-Portal-Cache")
             cold_ms = (time.perf_counter() - cold) * 1000
