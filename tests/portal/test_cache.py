@@ -77,3 +77,20 @@ def test_not_found_is_not_cached(client, air_world):
     response = client.get("/public/air/NOPE/")
     assert response.status_code == 404 and response.get("X-Portal-Cache") != "hit"
     assert "public" not in response.get("Cache-Control", "")
+
+
+@pytest.mark.parametrize(
+    ("url", "limit"), [("/public/", 8), ("/public/air/", 6), ("/public/air/AQ001/", 6), ("/public/notices/", 2)]
+)
+def test_a_miss_is_a_few_bounded_queries(client, air_world, notices, url, limit):
+    from ecobrain.registry.models import Station
+    from tests import factories
+    from tests.assessment import air_rows
+    from tests.portal.conftest import HOUR
+
+    for n in range(30):  # more stations must not mean more queries
+        station = factories.station(Station.objects.get(code="AQ001").district, code=f"AX{n:03d}", kind="air_city")
+        air_rows.hour(station=station, at=HOUR, aqi=40 + n)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    assert len(queries) <= limit, [q["sql"][:120] for q in queries]

@@ -128,8 +128,11 @@ def test_steps_check_the_state(officer, notices):
 
 
 def test_step_error_is_a_message_not_a_500(login, officer, notices):
-    response = login(officer).post(f"/portal/notices/{notices['penalty'].pk}/publish/", follow=True)
+    client = login(officer)
+    response = client.post(f"/portal/notices/{notices['penalty'].pk}/publish/", follow=True)
     assert response.status_code == 200 and "已发布" in response.content.decode()
+    assert client.post("/portal/notices/99999999999999999999999/publish/").status_code == 404
+    assert client.get("/portal/notices/99999999999999999999999/").status_code == 404
 
 
 def test_preview_escapes(login, officer):

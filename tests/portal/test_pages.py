@@ -125,6 +125,7 @@ def test_notice_detail_published_only(client, notices):
     assert client.get(f"/public/notices/{notices['draft'].pk}/").status_code == 404
     assert client.get(f"/public/notices/{notices['withdrawn'].pk}/").status_code == 404
     assert client.get("/public/notices/999999/").status_code == 404
+    assert client.get("/public/notices/99999999999999999999999/").status_code == 404
 
 
 def test_notice_body_is_escaped_with_paragraphs_and_links(client, base_data):

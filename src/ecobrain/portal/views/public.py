@@ -32,6 +32,7 @@ from ecobrain.portal.queries import PUBLIC_READER
 STATIONS_PER_PAGE = 50
 NOTICES_PER_PAGE = 20
 SEARCH_MAX_CHARS = 50
+MAX_ID = 2**63 - 1  # a larger number in the URL is no row (and must not reach the database)
 
 
 def _query_without(request, *drop: str) -> str:
@@ -159,7 +160,7 @@ def notices(request):
 @cached_public_page
 def notice_detail(request, pk: int):
     """One published notice; a draft or withdrawn one is not found."""
-    notice = Notice.objects.published().filter(pk=pk).first()
+    notice = Notice.objects.published().filter(pk=pk).first() if pk <= MAX_ID else None
     if notice is None:
         raise Http404(_("该信息不存在或未公开。"))
     return render(request, "portal/notice_detail.html", {"notice": notice})

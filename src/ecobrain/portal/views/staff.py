@@ -22,6 +22,7 @@ from ecobrain.portal.services import NoticeStateError, publish_notice, save_noti
 from ecobrain.portal.tables import NOTICE_TABLE
 
 URL_BASE = "portal_staff:notice"
+MAX_ID = 2**63 - 1
 
 
 class NoticeListView(ObjectListView):
@@ -78,7 +79,7 @@ class NoticeStepView(GatedViewMixin, View):
     STEPS = {"publish": publish_notice, "withdraw": withdraw_notice}
 
     def post(self, request, pk):
-        notice = Notice.objects.restrict(request.user, "change").filter(pk=pk).first()
+        notice = Notice.objects.restrict(request.user, "change").filter(pk=pk).first() if pk <= MAX_ID else None
         if notice is None:
             raise Http404(_("信息不存在或不在您的权限范围内。"))
         gate.ensure_allowed(request.user, "change", notice)
