@@ -17,7 +17,7 @@
       var h = charts.hourly;
       return {
         useUTC: true, animation: false,
-        grid: { left: 44, right: 16, top: 16, bottom: 32 },
+        grid: { left: 44, right: 16, top: 30, bottom: 32 },
         tooltip: { trigger: 'axis', formatter: function (p) {
           if (!p.length) return '';
           return hourText(p[0].value[0]) + '<br>AQI：' + (p[0].value[1] === null ? 'NA' : p[0].value[1]);
@@ -32,7 +32,7 @@
       var d = charts.daily;
       return {
         animation: false,
-        grid: { left: 44, right: 16, top: 16, bottom: 32 },
+        grid: { left: 44, right: 16, top: 30, bottom: 32 },
         tooltip: { trigger: 'axis', formatter: function (p) {
           if (!p.length) return '';
           var row = d.data[p[0].dataIndex];
