@@ -94,3 +94,31 @@ def test_a_miss_is_a_few_bounded_queries(client, air_world, notices, url, limit)
     with CaptureQueriesContext(connection) as queries:
         assert client.get(url).status_code == 200
     assert len(queries) <= limit, [q["sql"][:120] for q in queries]
+
+
+def test_simultaneous_misses_render_once(rf):
+    """Threads that miss the same page at once: one renders, the others wait for it and serve the stored copy."""
+    import threading
+    import time
+
+    from django.http import HttpResponse
+
+    from ecobrain.portal.caching import cached_public_page
+
+    calls = []
+
+    @cached_public_page
+    def slow_page(request):
+        calls.append(1)
+        time.sleep(0.2)
+        return HttpResponse("渲染结果")
+
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(slow_page(rf.get("/public/slow/")))) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(calls) == 1
+    assert sorted(r["X-Portal-Cache"] for r in results) == ["hit", "hit", "hit", "miss"]
+    assert {r.content.decode() for r in results} == {"渲染结果"}

@@ -10,6 +10,7 @@ hourly, and a page is at most ``PORTAL_CACHE_SECONDS`` old.
 from __future__ import annotations
 
 import hashlib
+import threading
 from functools import wraps
 
 from django.conf import settings
@@ -20,6 +21,9 @@ from django.utils.translation import get_language
 
 GENERATION_KEY = "portal:generation"
 HIT_HEADER = "X-Portal-Cache"  # "hit" or "miss": what the load tool and the tests read
+# When a page expires under load, the threads of a process that miss it at once render it once: a miss takes the
+# lock of its key (one of a fixed pool, so the memory stays bounded) and looks again before rendering.
+_RENDER_LOCKS = tuple(threading.Lock() for _ in range(64))
 
 
 def generation() -> int:
@@ -49,6 +53,16 @@ def public_headers(response, seconds: int) -> None:
     patch_vary_headers(response, ("Accept-Language", "Cookie"))
 
 
+def render_and_store(view, request, args, kwargs, key: str, seconds: int):
+    response = view(request, *args, **kwargs)
+    if hasattr(response, "render") and callable(response.render):
+        response.render()
+    if response.status_code == 200 and not response.streaming and not response.cookies:
+        cache.set(key, (response.content, response["Content-Type"]), seconds)
+    response[HIT_HEADER] = "miss"
+    return response
+
+
 def cached_public_page(view):
     """Serve a GET or HEAD of a public page from the cache; render, store and serve it on a miss."""
 
@@ -61,17 +75,15 @@ def cached_public_page(view):
             return response
         key = page_key(request)
         stored = cache.get(key)
+        if stored is None:
+            with _RENDER_LOCKS[hash(key) % len(_RENDER_LOCKS)]:
+                stored = cache.get(key)  # another thread may have rendered it while this one waited
+                if stored is None:
+                    response = render_and_store(view, request, args, kwargs, key, seconds)
         if stored is not None:
             content, content_type = stored
             response = HttpResponse(content, content_type=content_type)
             response[HIT_HEADER] = "hit"
-        else:
-            response = view(request, *args, **kwargs)
-            if hasattr(response, "render") and callable(response.render):
-                response.render()
-            if response.status_code == 200 and not response.streaming and not response.cookies:
-                cache.set(key, (response.content, response["Content-Type"]), seconds)
-            response[HIT_HEADER] = "miss"
         public_headers(response, seconds if response.status_code == 200 else 0)
         return response
 
