@@ -122,3 +122,29 @@ def test_simultaneous_misses_render_once(rf):
     assert len(calls) == 1
     assert sorted(r["X-Portal-Cache"] for r in results) == ["hit", "hit", "hit", "miss"]
     assert {r.content.decode() for r in results} == {"渲染结果"}
+
+
+@pytest.mark.parametrize(
+    ("url", "params"),
+    [
+        ("/public/", {"utm": "x"}),  # a parameter the page does not read
+        ("/public/air/", {"q": "秦都"}),  # a search
+        ("/public/air/", {"district": "999999"}),  # an unknown district (the page shows all)
+        ("/public/air/", {"page": "999"}),  # shows the last page under another URL
+        ("/public/notices/", {"category": "bogus"}),
+        ("/public/notices/", {"q": "处罚"}),
+        ("/public/water/", {"month": "2026-1x"}),
+        ("/public/water/", {"month": "1066-10"}),
+    ],
+)
+def test_made_up_urls_are_served_but_never_stored(client, air_world, notices, url, params):
+    """Query strings anyone can invent must not fill the cache."""
+    assert client.get(url, params).status_code == 200
+    second = client.get(url, params)
+    assert second.status_code == 200 and second["X-Portal-Cache"] == "miss"
+
+
+def test_canonical_parameters_are_stored(client, air_world, notices):
+    for url, params in [("/public/air/", {"page": "1"}), ("/public/notices/", {"category": "eia"})]:
+        client.get(url, params)
+        assert client.get(url, params)["X-Portal-Cache"] == "hit"

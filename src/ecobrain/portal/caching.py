@@ -2,9 +2,15 @@
 
 A public page reads no session, carries no CSRF token and shows nothing about who is asking, so one rendered copy
 serves every visitor of that language, signed in or not. What is stored is the body and its content type only
-(a page that set a cookie is never stored). Publishing, editing or withdrawing a notice starts a new cache
-generation (:func:`bump_generation`): the next request of every page renders afresh. Quality data changes at most
-hourly, and a page is at most ``PORTAL_CACHE_SECONDS`` old.
+(a page that set a cookie is never stored).
+
+Only canonical URLs are stored, so that made-up query strings cannot fill the cache: a request with a parameter the
+page does not read (``params``), or one whose view marks it not canonical (:func:`not_canonical`: a search, an
+unknown district, a page number that is not the page shown), is rendered and served but never stored.
+
+Publishing, editing or withdrawing a notice starts a new cache generation (:func:`bump_generation`): the next
+request of every page renders afresh. Quality data changes at most hourly; a page is at most
+``PORTAL_CACHE_SECONDS`` old.
 """
 
 from __future__ import annotations
@@ -57,14 +63,25 @@ def render_and_store(view, request, args, kwargs, key: str, seconds: int):
     response = view(request, *args, **kwargs)
     if hasattr(response, "render") and callable(response.render):
         response.render()
-    if response.status_code == 200 and not response.streaming and not response.cookies:
+    canonical = getattr(request, "portal_canonical", True)
+    if canonical and response.status_code == 200 and not response.streaming and not response.cookies:
         cache.set(key, (response.content, response["Content-Type"]), seconds)
     response[HIT_HEADER] = "miss"
     return response
 
 
-def cached_public_page(view):
-    """Serve a GET or HEAD of a public page from the cache; render, store and serve it on a miss."""
+def not_canonical(request) -> None:
+    """The view's answer to this request is not to be stored (a search, a parameter it corrected)."""
+    request.portal_canonical = False
+
+
+def cached_public_page(view=None, *, params: tuple[str, ...] = ()):
+    """Serve a GET or HEAD of a public page from the cache; render, store and serve it on a miss.
+
+    ``params`` are the query parameters the page reads; a request with any other is never stored.
+    """
+    if view is None:
+        return lambda view: cached_public_page(view, params=params)
 
     @wraps(view)
     def wrapped(request, *args, **kwargs):
@@ -72,6 +89,11 @@ def cached_public_page(view):
         if request.method not in ("GET", "HEAD") or seconds <= 0:
             response = view(request, *args, **kwargs)
             public_headers(response, 0)
+            return response
+        if not set(request.GET) <= set(params):  # made up: served as rendered, never looked up nor stored
+            not_canonical(request)
+            response = render_and_store(view, request, args, kwargs, "", seconds)
+            public_headers(response, seconds if response.status_code == 200 else 0)
             return response
         key = page_key(request)
         stored = cache.get(key)

@@ -24,7 +24,7 @@ from ecobrain.assessment.water_sections import (
 )
 from ecobrain.core.models import Region, RegionLevel
 from ecobrain.portal import queries
-from ecobrain.portal.caching import cached_public_page
+from ecobrain.portal.caching import cached_public_page, not_canonical
 from ecobrain.portal.choices import NoticeCategory
 from ecobrain.portal.models import Notice
 from ecobrain.portal.queries import PUBLIC_READER
@@ -33,6 +33,12 @@ STATIONS_PER_PAGE = 50
 NOTICES_PER_PAGE = 20
 SEARCH_MAX_CHARS = 50
 MAX_ID = 2**63 - 1  # a larger number in the URL is no row (and must not reach the database)
+
+
+def is_page_shown(request, page) -> bool:
+    """Whether ``?page=`` (if given) names the page shown: ``?page=999`` shows the last page under another URL."""
+    asked = request.GET.get("page")
+    return asked is None or asked == str(page.number)
 
 
 def _query_without(request, *drop: str) -> str:
@@ -60,17 +66,20 @@ def home(request):
 
 
 @require_safe
-@cached_public_page
+@cached_public_page(params=("district", "q", "page"))
 def air_stations(request):
     """The air stations with their newest hour's AQI; by district, or a name or code."""
     districts = queries.districts()
     district = request.GET.get("district", "")
     if district and district not in {d.adcode for d in districts}:
         district = ""
+        not_canonical(request)
     search = request.GET.get("q", "").strip()[:SEARCH_MAX_CHARS]
     page = Paginator(queries.station_list(district=district, search=search), STATIONS_PER_PAGE).get_page(
         request.GET.get("page")
     )
+    if search or not is_page_shown(request, page):
+        not_canonical(request)
     rows = queries.latest_rows_of(list(page.object_list))
     hour = air_queries.latest_hour()
     context = {
@@ -107,7 +116,7 @@ def air_station(request, code: str):
 
 
 @require_safe
-@cached_public_page
+@cached_public_page(params=("month",))
 def water(request):
     """The water sections' class of one month (the newest with data by default) against their targets, GB 3838."""
     error = ""
@@ -118,6 +127,9 @@ def water(request):
             month = parse_month(request.GET["month"][:20])
         except PeriodError as exc:
             error = str(exc)
+            not_canonical(request)
+        if not queries.OLDEST_YEAR <= month.year <= timezone.now().year:
+            not_canonical(request)  # a real month, but no month anyone publishes: served, not stored
     sections = month_sections(PUBLIC_READER, month)
     context = {
         "month": month,
@@ -132,11 +144,13 @@ def water(request):
 
 
 @require_safe
-@cached_public_page
+@cached_public_page(params=("category", "q", "page"))
 def notices(request):
     """Published notices, newest first; by category and a word of the title."""
     category = request.GET.get("category", "")
     if category not in NoticeCategory.values:
+        if category:
+            not_canonical(request)
         category = ""
     search = request.GET.get("q", "").strip()[:SEARCH_MAX_CHARS]
     rows = Notice.objects.published().defer("body").order_by("-published_at", "-id")
@@ -145,6 +159,8 @@ def notices(request):
     if search:
         rows = rows.filter(Q(title__icontains=search) | Q(document_number__icontains=search))
     page = Paginator(rows, NOTICES_PER_PAGE).get_page(request.GET.get("page"))
+    if search or not is_page_shown(request, page):
+        not_canonical(request)
     context = {
         "page": page,
         "categories": NoticeCategory.choices,
