@@ -6,8 +6,9 @@ import time
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db import connection
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.cache import cache_control, never_cache
@@ -55,6 +56,11 @@ def region_boundary(request, adcode: str):
 
 
 class HomeView(LoginRequiredMixin, View):
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:  # a visitor lands on the public portal; staff sign in from there
+            return HttpResponseRedirect(reverse("portal:home"))
+        return super().dispatch(request, *args, **kwargs)
+
     def get(self, request):
         from ecobrain.registry.overview import registry_overview
 

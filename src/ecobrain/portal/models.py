@@ -5,8 +5,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from ecobrain.audit.changelog import ChangeLoggedModel
 from ecobrain.core.gate import GateScope, RestrictedQuerySet
 from ecobrain.core.models import BaseModel
 from ecobrain.portal.choices import NoticeCategory, NoticeStatus
@@ -17,7 +19,7 @@ class NoticeQuerySet(RestrictedQuerySet):
         return self.filter(status=NoticeStatus.PUBLISHED)
 
 
-class Notice(BaseModel):
+class Notice(ChangeLoggedModel, BaseModel):
     """A notice in one disclosure category; the public sees it only while it is published.
 
     ``body`` is plain text with blank lines between paragraphs (rendered escaped, links made clickable); no HTML
@@ -58,6 +60,12 @@ class Notice(BaseModel):
 
     def __str__(self) -> str:
         return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("portal_staff:notice_detail", args=[self.pk])
+
+    def public_url(self) -> str:
+        return reverse("portal:notice_detail", args=[self.pk])
 
     def is_public(self) -> bool:
         return self.status == NoticeStatus.PUBLISHED

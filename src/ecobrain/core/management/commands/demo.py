@@ -66,6 +66,9 @@ class Command(BaseCommand):
         self.stdout.write(
             "演示投诉 / demo complaints: " + ", ".join(f"{k} {v}" for k, v in load_demo_complaints(seed).items())
         )
+        from ecobrain.portal.demo import load_demo_notices
+
+        self.stdout.write("公开信息 / demo notices: " + ", ".join(f"{k} {v}" for k, v in load_demo_notices().items()))
         self.stdout.write("")
         if no_serve:
             return
