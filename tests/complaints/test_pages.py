@@ -220,3 +220,12 @@ def test_the_confirm_form_offers_the_suggestion_only_when_it_is_fairly_sure(base
     Complaint.objects.filter(pk=complaint.pk).update(suggestion_score=0.4)
     complaint.refresh_from_db()
     assert step_form("confirm", complaint, city_staff).initial["category"] == "other"
+
+
+@pytest.mark.django_db
+def test_the_work_order_page_links_back_to_its_complaint(complaint, city_staff, qindu, client):
+    confirm_triage(complaint, actor=city_staff, category="air", district=qindu)
+    done = dispatch_complaint(Complaint.objects.get(pk=complaint.pk), actor=city_staff)
+    client.force_login(city_staff)
+    html = client.get(f"/workorders/{done.workorder_id}/").content.decode()
+    assert f'href="/complaints/{complaint.pk}/">{complaint.tracking_number}</a>' in html
