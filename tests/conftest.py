@@ -30,6 +30,15 @@ def _no_live_alarm_evaluation(settings):
     reset_engine()
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: cached public pages, the latest hour and rate-limit counters of one
+    test must not answer another's requests (the in-memory cache lives as long as the test process)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def base_data(db):
     """Xianyang regions with boundaries, organisations and the HJ 212 factor table."""

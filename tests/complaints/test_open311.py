@@ -20,13 +20,6 @@ PHONE = "13800295678"
 BASE = "/open311/v2"
 
 
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    cache.clear()
-    yield
-    cache.clear()
-
-
 def post_data(**overrides) -> dict:
     data = {
         "service_code": "noise",

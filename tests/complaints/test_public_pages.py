@@ -7,7 +7,6 @@ import logging
 import re
 
 import pytest
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
@@ -22,14 +21,6 @@ QINDU_POINT = (108.70, 34.35)  # inside 秦都区 (610402)
 PHONE = "13800295678"
 NAME = "王秀兰"
 NEW_URL = "/public/complaints/new/"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    """Rate-limit counters live in the cache; each test starts with none."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def jpeg(name="photo.jpg", size=(64, 48)) -> SimpleUploadedFile:

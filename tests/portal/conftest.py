@@ -1,12 +1,11 @@
 """A small published world for the portal: a city, two districts, three air stations with one hour and a few days of
-AQI rows, two water sections with a month's class, and notices in each state. Every test starts with an empty cache."""
+AQI rows, two water sections with a month's class, and notices in each state. Every test starts with an empty cache (tests/conftest.py)."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from django.core.cache import cache
 
 from ecobrain.portal.choices import NoticeCategory, NoticeStatus
 from ecobrain.portal.models import Notice
@@ -16,13 +15,6 @@ from tests.assessment import air_rows
 
 HOUR = datetime(2026, 11, 30, 0, tzinfo=UTC)  # 08:00–09:00 Beijing time
 DAY = date(2026, 11, 29)
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 
 from ecobrain.assessment.queries import level_display
@@ -16,13 +15,6 @@ from tests import factories
 from tests.assessment import air_rows
 
 HOUR = datetime(2026, 11, 30, 0, tzinfo=UTC)  # 08:00 Beijing time
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    cache.clear()  # the latest hour is cached between requests
-    yield
-    cache.clear()
 
 
 @pytest.fixture
