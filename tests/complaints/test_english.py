@@ -10,6 +10,7 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 from django.urls import reverse
+from django.utils import translation
 
 from ecobrain.complaints.models import Complaint
 from ecobrain.complaints.services import confirm_triage, dispatch_complaint, reply_complaint
@@ -20,6 +21,13 @@ NEW_URL = "/public/complaints/new/"
 CATEGORIES = ("Air pollution", "Water pollution", "Noise pollution", "Solid waste", "Radiation pollution",
               "Ecological damage")  # fmt: skip
 CATEGORIES_ZH = ("大气污染", "水污染", "噪声污染", "固体废物", "辐射污染", "生态破坏")
+
+
+@pytest.fixture(autouse=True)
+def _reset_language():
+    """A request activates its language for the thread; don't let English leak into later tests."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from django.conf import settings
+from django.utils import translation
 
 from ecobrain.portal.choices import NoticeCategory
 from tests.portal.conftest import notice
@@ -13,6 +14,13 @@ from tests.portal.conftest import notice
 NAV = ("Air quality", "Monitoring stations", "Water quality", "Information disclosure", "Open data",
        "File a complaint", "Track a complaint", "Published complaints")  # fmt: skip
 NAV_ZH = ("监测站点", "水环境质量", "信息公开", "数据开放", "投诉举报", "查询进度", "投诉公开")
+
+
+@pytest.fixture(autouse=True)
+def _reset_language():
+    """A request activates its language for the thread; don't let English leak into later tests."""
+    yield
+    translation.deactivate()
 
 
 def english(client):
