@@ -38,7 +38,7 @@ class Satisfaction(models.IntegerChoices):
 
 
 class ComplaintEventKind(models.TextChoices):
-    SUBMITTED = "submitted", _("提交投诉")
+    SUBMITTED = "submitted", pgettext_lazy("complaint event", "提交投诉")
     TRIAGED = "triaged", _("自动分拣")
     CONFIRMED = "confirmed", _("确认分拣")
     DUPLICATE_LINKED = "duplicate_linked", _("关联重复投诉")

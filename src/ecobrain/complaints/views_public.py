@@ -16,7 +16,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
-from django.utils.translation import gettext_lazy
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.cache import never_cache, patch_cache_control
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -37,7 +37,12 @@ OUTLINE_TOLERANCE_DEG = 0.002  # ~200 m: enough to see the city on the picker, ~
 OUTLINE_CACHE_SECONDS = 3600
 
 # The progress stepper of the tracking page: each status and the step it has reached.
-STEPS = (gettext_lazy("受理"), gettext_lazy("办理"), gettext_lazy("答复"), gettext_lazy("办结"))
+STEPS = (
+    pgettext_lazy("complaint progress", "受理"),
+    pgettext_lazy("complaint progress", "办理"),
+    pgettext_lazy("complaint progress", "答复"),
+    pgettext_lazy("complaint progress", "办结"),
+)
 STEP_OF_STATUS = {
     ComplaintStatus.RECEIVED: 0,
     ComplaintStatus.DISPATCHED: 1,
