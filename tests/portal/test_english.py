@@ -50,6 +50,13 @@ def test_home_in_english_by_cookie(client, air_world, notices):
     # Data stay as entered; the level reads as the standard names it (no 三级级 glued from a fragment).
     assert "秦都监测站" in body and "某建材公司超标排放行政处罚决定书" in body
     assert "三级级" not in body
+    # HJ 633 Table 1 (2026) / Table 2 (2012): the level of AQI 120 (101–150) is III, orange, lightly polluted; its
+    # health effect and advice in English, none of the standard's Chinese wording left.
+    assert "Level III · orange" in body and "Lightly polluted" in body
+    assert "Symptoms of sensitive people are mildly aggravated" in body
+    assert "Children and adolescents, the elderly and people with cardiovascular or respiratory diseases" in body
+    for chinese in ("轻度污染", "橙色", "敏感人群症状有轻度加剧"):
+        assert chinese not in body, chinese
 
 
 def test_home_in_english_by_accept_language_and_chinese_by_default(client, air_world):

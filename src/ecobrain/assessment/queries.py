@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
 from django.utils import timezone
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from ecobrain.assessment.choices import Scope
@@ -71,9 +72,15 @@ class LevelDisplay:
 _DARK_TEXT_LEVELS = {1, 2, 3}  # green, yellow, orange carry dark text; red, purple, maroon white
 
 
-@lru_cache(maxsize=32)
 def level_display(level: int | None, edition: str = "") -> LevelDisplay | None:
-    """The level of a row (1–6) with its texts; the texts of the row's edition, or of the newest one if unknown."""
+    """The level of a row (1–6) with its texts; the texts of the row's edition, or of the newest one if unknown.
+
+    In the reader's language: the standard's Chinese is the source text, English comes from the catalogue."""
+    return _level_display(level, edition, get_language() or "")
+
+
+@lru_cache(maxsize=64)
+def _level_display(level: int | None, edition: str, language: str) -> LevelDisplay | None:
     if not level or not 1 <= level <= len(LEVELS):
         return None
     found = LEVELS[level - 1]
@@ -86,13 +93,13 @@ def level_display(level: int | None, edition: str = "") -> LevelDisplay | None:
     text = texts[level - 1]
     return LevelDisplay(
         number=found.number,
-        roman=found.roman,
-        category=found.category,
+        roman=gettext(found.roman),
+        category=gettext(found.category),
         colour=found.colour_hex,
-        colour_name=found.colour_name,
+        colour_name=gettext(found.colour_name),
         text_colour="#212529" if found.number in _DARK_TEXT_LEVELS else "#ffffff",
-        health_effect=text.health_effect,
-        advice=text.advice,
+        health_effect=gettext(text.health_effect),
+        advice=gettext(text.advice),
     )
 
 
@@ -105,7 +112,7 @@ def level_legend() -> list[dict]:
                 "level": level.number,
                 "min": low,
                 "max": level.upper,
-                "category": level.category,
+                "category": gettext(level.category),
                 "colour": level.colour_hex,
             }
         )

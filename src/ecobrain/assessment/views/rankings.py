@@ -32,7 +32,7 @@ def export_headers(scope: str) -> list[str]:
         _("有效天数"),
         _("优良天数"),
         _("优良天数比例(%)"),
-        *[_("%(category)s天数") % {"category": level.category} for level in LEVELS],
+        *[_("%(category)s天数") % {"category": _(level.category)} for level in LEVELS],
         _("综合指数同比(%)"),
         _("综合指数环比(%)"),
         _("PM2.5同比(%)"),

@@ -14,6 +14,12 @@ POLLUTANTS = ("so2", "no2", "co", "o3", "o3_8h", "pm10", "pm2_5")
 PRIMARY_ORDER = ("pm10", "pm2_5", "o3", "o3_8h", "so2", "no2", "co")
 
 
+def _(text: str) -> str:
+    """A marker for ``makemessages`` (like Django's ``gettext_noop``): the standard's text, untranslated here; the
+    Django layer (assessment.queries.level_display) shows it in the reader's language."""
+    return text
+
+
 @dataclass(frozen=True)
 class LevelText:
     """The health effect and the advice of one AQI level, in the words of one edition."""
@@ -38,12 +44,12 @@ class Level:
 
 
 LEVELS = (
-    Level(1, "一级", 50, "优", "excellent", "绿色", "#00E400", (0, 228, 0), (40, 0, 100, 0)),
-    Level(2, "二级", 100, "良", "good", "黄色", "#FFFF00", (255, 255, 0), (0, 0, 100, 0)),
-    Level(3, "三级", 150, "轻度污染", "light pollution", "橙色", "#FF7E00", (255, 126, 0), (0, 52, 100, 0)),
-    Level(4, "四级", 200, "中度污染", "moderate pollution", "红色", "#FF0000", (255, 0, 0), (0, 100, 100, 0)),
-    Level(5, "五级", 300, "重度污染", "heavy pollution", "紫色", "#99004C", (153, 0, 76), (10, 100, 40, 30)),
-    Level(6, "六级", 500, "严重污染", "severe pollution", "褐红色", "#7E0023", (126, 0, 35), (30, 100, 100, 30)),
+    Level(1, _("一级"), 50, _("优"), "excellent", _("绿色"), "#00E400", (0, 228, 0), (40, 0, 100, 0)),
+    Level(2, _("二级"), 100, _("良"), "good", _("黄色"), "#FFFF00", (255, 255, 0), (0, 0, 100, 0)),
+    Level(3, _("三级"), 150, _("轻度污染"), "light pollution", _("橙色"), "#FF7E00", (255, 126, 0), (0, 52, 100, 0)),
+    Level(4, _("四级"), 200, _("中度污染"), "moderate pollution", _("红色"), "#FF0000", (255, 0, 0), (0, 100, 100, 0)),
+    Level(5, _("五级"), 300, _("重度污染"), "heavy pollution", _("紫色"), "#99004C", (153, 0, 76), (10, 100, 40, 30)),
+    Level(6, _("六级"), 500, _("严重污染"), "severe pollution", _("褐红色"), "#7E0023", (126, 0, 35), (30, 100, 100, 30)),
 )
 
 

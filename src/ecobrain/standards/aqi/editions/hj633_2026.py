@@ -3,7 +3,7 @@
 from datetime import date
 
 from ecobrain.standards.aqi.editions import hj633_2012
-from ecobrain.standards.aqi.model import Edition, LevelText
+from ecobrain.standards.aqi.model import Edition, LevelText, _
 
 # HJ 633-2026 Table 3: identical to 2012 except the IAQI-100 breakpoints of PM10 (150 → 120) and PM2.5 (75 → 60).
 BREAKPOINTS = {
@@ -15,23 +15,23 @@ BREAKPOINTS = {
 # HJ 633-2026 Table 1 / Appendix A. The reference gives the 2026 wording only summarised (敏感人群, 青少年儿童,
 # 心血管和呼吸系统疾病患者); this text applies those changes to the 2012 sentences and is not a verbatim copy.
 LEVEL_TEXTS = (
-    LevelText("空气质量令人满意，基本无空气污染", "各类人群可正常活动"),
-    LevelText("空气质量可接受，但某些污染物可能对极少数异常敏感人群健康有较弱影响", "极少数异常敏感人群应减少户外活动"),
+    LevelText(_("空气质量令人满意，基本无空气污染"), _("各类人群可正常活动")),
+    LevelText(_("空气质量可接受，但某些污染物可能对极少数异常敏感人群健康有较弱影响"), _("极少数异常敏感人群应减少户外活动")),
     LevelText(
-        "敏感人群症状有轻度加剧，健康人群出现刺激症状",
-        "青少年儿童、老年人及心血管、呼吸系统疾病患者应减少长时间、高强度的户外锻炼",
+        _("敏感人群症状有轻度加剧，健康人群出现刺激症状"),
+        _("青少年儿童、老年人及心血管、呼吸系统疾病患者应减少长时间、高强度的户外锻炼"),
     ),
     LevelText(
-        "进一步加剧敏感人群症状，可能对健康人群心脏、呼吸系统有影响",
-        "青少年儿童、老年人及心血管、呼吸系统疾病患者避免长时间、高强度的户外锻炼，一般人群适量减少户外运动",
+        _("进一步加剧敏感人群症状，可能对健康人群心脏、呼吸系统有影响"),
+        _("青少年儿童、老年人及心血管、呼吸系统疾病患者避免长时间、高强度的户外锻炼，一般人群适量减少户外运动"),
     ),
     LevelText(
-        "心血管和呼吸系统疾病患者症状显著加剧，运动耐受力降低，健康人群普遍出现症状",
-        "青少年儿童、老年人及心血管、呼吸系统疾病患者应停留在室内，停止户外运动，一般人群减少户外运动",
+        _("心血管和呼吸系统疾病患者症状显著加剧，运动耐受力降低，健康人群普遍出现症状"),
+        _("青少年儿童、老年人及心血管、呼吸系统疾病患者应停留在室内，停止户外运动，一般人群减少户外运动"),
     ),
     LevelText(
-        "健康人群运动耐受力降低，有明显强烈症状，提前出现某些疾病",
-        "青少年儿童、老年人和病人应当留在室内，避免体力消耗，一般人群应避免户外活动",
+        _("健康人群运动耐受力降低，有明显强烈症状，提前出现某些疾病"),
+        _("青少年儿童、老年人和病人应当留在室内，避免体力消耗，一般人群应避免户外活动"),
     ),
 )
 
