@@ -1,5 +1,6 @@
 """A small published world for the portal: a city, two districts, three air stations with one hour and a few days of
-AQI rows, two water sections with a month's class, and notices in each state. Every test starts with an empty cache (tests/conftest.py)."""
+AQI rows, two water sections with a month's class, and notices in each state. Every test starts with an empty cache
+(tests/conftest.py)."""
 
 from __future__ import annotations
 
