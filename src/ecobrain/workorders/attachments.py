@@ -229,6 +229,18 @@ def removed_on_error() -> Iterator[list[str]]:
         raise
 
 
+def write_checked_file(row, item: CheckedUpload, *, written: list[str]) -> None:
+    """Write a checked file into ``row.file`` (its model's ``upload_to`` names it, never the uploaded name) and, for
+    an image, its thumbnail next to it; record both names in ``written`` for :func:`removed_on_error`."""
+    item.upload.seek(0)
+    row.file.save(item.name, item.upload, save=False)
+    written.append(row.file.name)
+    if item.is_image:
+        thumb = thumbnail_bytes(item.upload)
+        if thumb is not None:
+            written.append(default_storage.save(thumbnail_name(row.file.name), ContentFile(thumb)))
+
+
 def store_attachments(
     workorder, checked: list[CheckedUpload], *, event, actor, now: datetime, written: list[str]
 ) -> list[WorkOrderAttachment]:
@@ -246,13 +258,7 @@ def store_attachments(
             uploaded_by=actor if getattr(actor, "pk", None) else None,
             uploaded_at=now,
         )
-        item.upload.seek(0)
-        attachment.file.save(item.name, item.upload, save=False)  # the stored name comes from attachment_path
-        written.append(attachment.file.name)
-        if item.is_image:
-            thumb = thumbnail_bytes(item.upload)
-            if thumb is not None:
-                written.append(default_storage.save(thumbnail_name(attachment.file.name), ContentFile(thumb)))
+        write_checked_file(attachment, item, written=written)
         attachment.save()
         saved.append(attachment)
     return saved

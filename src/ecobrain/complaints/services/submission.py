@@ -8,8 +8,6 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,7 +19,7 @@ from ecobrain.complaints.services.timeline import record_complaint_event
 from ecobrain.complaints.triage import triage_complaint
 from ecobrain.core import geo
 from ecobrain.core.crypto import encrypt_text
-from ecobrain.workorders.attachments import check_uploads, removed_on_error, thumbnail_bytes, thumbnail_name
+from ecobrain.workorders.attachments import check_uploads, removed_on_error, write_checked_file
 
 CHINA_TZ = timezone.get_fixed_timezone(8 * 60)
 TRACKING_PREFIX = "TS"
@@ -184,12 +182,7 @@ def _store_photos(complaint: Complaint, checked, *, now: datetime, written: list
             sha256=item.sha256,
             uploaded_at=now,
         )
-        item.upload.seek(0)
-        photo.file.save(item.name, item.upload, save=False)
-        written.append(photo.file.name)
-        thumb = thumbnail_bytes(item.upload)
-        if thumb is not None:
-            written.append(default_storage.save(thumbnail_name(photo.file.name), ContentFile(thumb)))
+        write_checked_file(photo, item, written=written)
         photo.save()
         saved.append(photo)
     return saved
