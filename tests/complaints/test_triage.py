@@ -133,3 +133,11 @@ def test_the_same_caller_about_the_same_kind_of_problem_elsewhere_is_linked(base
     anonymous = file_complaint(longitude=BINZHOU_POINT[0], latitude=BINZHOU_POINT[1] + 0.01, phone="", anonymous=True)
     anonymous.refresh_from_db()
     assert anonymous.duplicate_of_id is None
+
+
+def test_warm_up_loads_the_segmenter_and_the_model():
+    from ecobrain.complaints.triage import classifier
+
+    classifier.reset_model()
+    classifier.warm_up()
+    assert classifier._model is not None and classifier._jieba is not None

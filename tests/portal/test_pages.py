@@ -145,3 +145,14 @@ def test_notice_title_is_escaped_everywhere(client, base_data):
     for url in ("/public/", "/public/notices/"):
         body = client.get(url).content.decode()
         assert "&lt;b&gt;标题&lt;/b&gt;" in body and "<b>标题</b>" not in body
+
+
+@pytest.mark.django_db
+def test_a_missing_public_page_keeps_the_public_layout(client, base_data):
+    response = client.get("/public/notices/999999/")
+    html = response.content.decode()
+    assert response.status_code == 404
+    assert 'class="eb-public"' in html and "返回公众服务首页" in html
+    assert "工作人员登录" in html  # the public footer, not the staff navigation
+    staff = client.get("/registry/no-such-page/")
+    assert staff.status_code in (302, 404) and 'class="eb-public"' not in staff.content.decode()

@@ -82,6 +82,9 @@ class WebComponent(Component):
         size_stream_slots(self.threads)
 
         logging.getLogger("waitress").setLevel(logging.INFO)
+        from ecobrain.complaints.triage.classifier import warm_up
+
+        threading.Thread(target=warm_up, name="complaints-warm-up", daemon=True).start()
         try:  # binds here, so a port in use fails the start, not the thread
             self.server = create_server(
                 application,

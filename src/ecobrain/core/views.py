@@ -77,9 +77,14 @@ def permission_denied(request, exception=None):
     return render(request, "403.html", {"message": message}, status=403)
 
 
+# Pages of the public side (portal, public complaint pages, the mobile app): their errors keep the public layout.
+PUBLIC_PREFIXES = ("/public/", "/m/")
+
+
 def page_not_found(request, exception=None):
     message = str(exception) if exception and isinstance(exception.args[0] if exception.args else None, str) else ""
-    return render(request, "404.html", {"message": message or _("页面不存在。")}, status=404)
+    template = "portal/public_404.html" if request.path.startswith(PUBLIC_PREFIXES) else "404.html"
+    return render(request, template, {"message": message or _("页面不存在。")}, status=404)
 
 
 def server_error(request):

@@ -362,3 +362,9 @@ def reset_model() -> None:
 def suggest_category(text: str) -> tuple[str, float]:
     """(category, score in 0..1) suggested for a complaint text."""
     return get_model().predict(text)
+
+
+def warm_up() -> None:
+    """Load jieba's dictionary and the model now (about a second), so the first complaint filed does not wait for it:
+    the web server calls this in a background thread when it starts."""
+    suggest_category("工地夜间施工噪声扰民")
