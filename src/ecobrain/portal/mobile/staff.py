@@ -34,13 +34,13 @@ from ecobrain.core import gate
 from ecobrain.core.object_views import GatedViewMixin
 from ecobrain.workorders.attachments import IMAGE_TYPES, MAX_FILES_PER_STEP
 from ecobrain.workorders.choices import OPEN_STATES
+from ecobrain.workorders.mine import MINE_TABS, mine_filters
 from ecobrain.workorders.models import WorkOrder, WorkOrderAttachment, WorkOrderEvent
 from ecobrain.workorders.services import available_steps
 from ecobrain.workorders.services.access import ensure_step_allowed
 from ecobrain.workorders.services.transition import STEP_NAMES
 from ecobrain.workorders.tables import HEAVY_FIELDS
 from ecobrain.workorders.views.detail import get_workorder
-from ecobrain.workorders.views.lists import TABS, _tab_filters
 from ecobrain.workorders.views.steps import STEPS, add_service_errors
 
 PAGE_SIZE = 20
@@ -82,7 +82,7 @@ class MobileWorkOrderListView(StaffPageMixin, View):
 
     def get(self, request):
         user = request.user
-        filters = _tab_filters(user)
+        filters = mine_filters(user)
         tab = request.GET.get("tab")
         if tab not in filters:
             tab = default_tab(user)
@@ -103,7 +103,7 @@ class MobileWorkOrderListView(StaffPageMixin, View):
         context = {
             "tab": "staff",
             "page": _page(request, rows),
-            "tabs": [(key, label, counts[key]) for key, label in TABS],
+            "tabs": [(key, label, counts[key]) for key, label in MINE_TABS],
             "current": tab,
             "show_all": show_all,
             "query": query,

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ecobrain.core.object_views import ObjectListView
-from ecobrain.workorders.choices import OPEN_STATES, WorkOrderStatus
+from ecobrain.workorders.choices import OPEN_STATES
 from ecobrain.workorders.filtersets import OPEN, WorkOrderFilterSet
+from ecobrain.workorders.mine import MINE_TABS, mine_filters
 from ecobrain.workorders.models import WorkOrder
 from ecobrain.workorders.tables import HEAVY_FIELDS, workorder_table
 
@@ -32,24 +33,6 @@ class WorkOrderListView(ObjectListView):
         return {"page_title": self.title, "now": timezone.now()}
 
 
-def _tab_filters(user) -> dict[str, Q]:
-    org = user.organisation_id or -1
-    return {
-        "assigned": Q(assignee=user),
-        "org": Q(assignee_org_id=org),
-        "review": Q(status=WorkOrderStatus.SUBMITTED) & (Q(dispatcher_org_id=org) | Q(created_by=user)),
-        "created": Q(created_by=user),
-    }
-
-
-TABS = [
-    ("assigned", _("指派给我")),
-    ("org", _("本单位承办")),
-    ("review", _("待我审核")),
-    ("created", _("我创建的")),
-]
-
-
 class MyWorkOrdersView(WorkOrderListView):
     """我的任务: assigned to me, to my organisation, waiting for my check, created by me (open ones by default)."""
 
@@ -57,12 +40,12 @@ class MyWorkOrdersView(WorkOrderListView):
 
     def tab(self) -> str:
         requested = self.request.GET.get("tab")
-        if requested in dict(TABS):
+        if requested in dict(MINE_TABS):
             return requested
         return "org" if self.request.user.organisation_id and not self.request.user.is_city_wide else "created"
 
     def get_queryset(self):
-        return super().get_queryset().filter(_tab_filters(self.request.user)[self.tab()])
+        return super().get_queryset().filter(mine_filters(self.request.user)[self.tab()])
 
     def filter_data(self):
         data = self.request.GET.copy()
@@ -71,10 +54,10 @@ class MyWorkOrdersView(WorkOrderListView):
 
     def list_context(self, page) -> dict:
         base = WorkOrder.objects.restrict(self.request.user, "view").filter(status__in=OPEN_STATES)
-        filters = _tab_filters(self.request.user)
+        filters = mine_filters(self.request.user)
         counts = base.aggregate(**{key: Count("pk", filter=condition) for key, condition in filters.items()})
         return {
             **super().list_context(page),
-            "tabs": [(key, label, counts[key]) for key, label in TABS],
+            "tabs": [(key, label, counts[key]) for key, label in MINE_TABS],
             "tab": self.tab(),
         }
