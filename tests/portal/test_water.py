@@ -44,3 +44,15 @@ def test_chosen_month_and_bad_month(client, sections):
 
 def test_no_sections(client, base_data):
     assert "暂无地表水监测断面" in client.get("/public/water/").content.decode()
+
+
+def test_the_month_reads_in_the_reader_language(client, sections):
+    from django.conf import settings
+    from django.utils import translation
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    try:
+        body = client.get("/public/water/").content.decode()
+    finally:
+        translation.deactivate()
+    assert "November 2026" in body and "2026年11月" not in body

@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
 from django.utils import timezone
-from django.utils.translation import get_language, gettext
+from django.utils.translation import get_language, gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
 from ecobrain.assessment.choices import Scope
@@ -49,10 +49,10 @@ def unit(key: str) -> str:
 
 
 def pollutant_names(keys: str | list[str]) -> str:
-    """Comma-separated keys (as stored) → their published Chinese names, joined with 、."""
+    """Comma-separated keys (as stored) → their published names, joined with 、 (", " in English)."""
     if isinstance(keys, str):
         keys = [k for k in keys.split(",") if k]
-    return "、".join(str(POLLUTANT_NAMES.get(k, k)) for k in keys)
+    return pgettext("list separator", "、").join(str(POLLUTANT_NAMES.get(k, k)) for k in keys)
 
 
 @dataclass(frozen=True)
