@@ -51,3 +51,10 @@ class ComplaintEventKind(models.TextChoices):
     PUBLISHED = "published", _("公开")
     UNPUBLISHED = "unpublished", _("取消公开")
     NOTE = "note", _("备注")
+
+
+class ComplainantTextStatus(models.TextChoices):
+    PENDING = "pending", _("待发送")
+    SENT = "sent", _("已发送")
+    SKIPPED = "skipped", _("未发送（未接入短信网关）")
+    FAILED = "failed", _("发送失败")

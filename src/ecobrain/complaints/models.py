@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ecobrain.complaints.choices import (
     OPEN_STATES,
+    ComplainantTextStatus,
     ComplaintCategory,
     ComplaintChannel,
     ComplaintEventKind,
@@ -199,3 +200,40 @@ class ComplaintEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.complaint_id} {self.kind} {self.at.isoformat()}"
+
+
+class ComplainantText(models.Model):
+    """A text message to the complainant's phone about one public step (reply, closing, not accepted).
+
+    An outbox row, written in the step's own transaction; the job ``complaints.texts`` sends it through the SMS
+    gateway (``ECOBRAIN_SMS_BACKEND``) and records the outcome. The text holds the tracking number and a link, never
+    the reply itself or any personal data; the number is read from the complaint (encrypted) only when sending.
+    """
+
+    complaint = models.ForeignKey(Complaint, verbose_name=_("投诉"), on_delete=models.CASCADE, related_name="texts")
+    event = models.OneToOneField(
+        ComplaintEvent, verbose_name=_("投诉记录"), on_delete=models.CASCADE, related_name="text_message"
+    )
+    text = models.TextField(_("短信内容"))
+    status = models.CharField(
+        _("状态"), max_length=8, choices=ComplainantTextStatus.choices, default=ComplainantTextStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
+    next_attempt_at = models.DateTimeField(_("下次尝试"))
+    claimed_until = models.DateTimeField(_("占用至"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+    provider_id = models.CharField(_("服务商编号"), max_length=128, blank=True)
+    last_error = models.TextField(_("错误"), blank=True)
+    created = models.DateTimeField(_("创建时间"))
+
+    objects = RestrictedQuerySet.as_manager()
+    gate = GateScope(district=("complaint__district",), enterprise=())
+
+    class Meta:
+        ordering = ["complaint_id", "id"]
+        verbose_name = _("投诉人短信")
+        verbose_name_plural = _("投诉人短信")
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="complainant_text_due")]
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id} {self.status}"

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from ecobrain.complaints.choices import ComplaintEventKind, ComplaintStatus
 from ecobrain.complaints.models import Complaint
+from ecobrain.complaints.services.texts import queue_complainant_text
 from ecobrain.complaints.services.timeline import record_complaint_event
 from ecobrain.workorders.choices import WorkOrderStatus
 
@@ -39,7 +40,7 @@ def close_complaints_of_workorder(workorder, *, actor, now: datetime) -> None:
             complaint.status = ComplaintStatus.CLOSED
             complaint.closed_at = now
             complaint.save(update_fields=fields)
-            record_complaint_event(
+            event = record_complaint_event(
                 complaint,
                 ComplaintEventKind.CLOSED,
                 actor=actor,
@@ -52,6 +53,7 @@ def close_complaints_of_workorder(workorder, *, actor, now: datetime) -> None:
                 workorder_number=workorder.number,
                 reply_from_result=used_result,
             )
+            queue_complainant_text(complaint, event, now=now)
     elif workorder.status == WorkOrderStatus.CANCELLED:
         for complaint in complaints:
             previous = complaint.status

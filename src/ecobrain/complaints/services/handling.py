@@ -5,9 +5,8 @@ its transaction (the complaint re-read and locked), checks the state, writes the
 row. ValidationError (a Chinese message per field) for bad input or a step the state does not allow;
 PermissionDenied for a step the actor may not take.
 
-The complainant is not sent a text message: the notification outbox only delivers to users (their own phone
-numbers), and there is no path for a complainant's number; the reply reaches the complainant on the tracking page
-(docs/complaints.md, "Telling the complainant").
+A reply, a closing and a rejection also queue a text message to the complainant's phone, when they left one
+(``services/texts.py``; docs/complaints.md, "Telling the complainant").
 """
 
 from __future__ import annotations
@@ -24,6 +23,7 @@ from ecobrain.complaints.choices import ComplaintCategory, ComplaintEventKind, C
 from ecobrain.complaints.models import Complaint, ComplaintEvent
 from ecobrain.complaints.services.access import STEP_NAMES, STEP_STATES, ensure_step_allowed
 from ecobrain.complaints.services.personal import reveal
+from ecobrain.complaints.services.texts import queue_complainant_text
 from ecobrain.complaints.services.timeline import record_complaint_event
 from ecobrain.core import gate
 from ecobrain.core.models import Region, RegionLevel
@@ -306,7 +306,7 @@ def reply_complaint(complaint: Complaint, *, actor, text: str, now: datetime | N
         locked.reply = text
         locked.replied_at = now
         locked.replied_by = actor
-        save_step(
+        event = save_step(
             locked,
             ComplaintEventKind.REPLIED,
             actor=actor,
@@ -316,6 +316,7 @@ def reply_complaint(complaint: Complaint, *, actor, text: str, now: datetime | N
             message=text,
             public=True,
         )
+        queue_complainant_text(locked, event, now=now)
     return locked
 
 
@@ -327,7 +328,7 @@ def reject_complaint(complaint: Complaint, *, actor, reason: str, now: datetime 
     with transaction.atomic():
         locked = begin_step(complaint, actor, "reject")
         locked.reject_reason = reason
-        save_step(
+        event = save_step(
             locked,
             ComplaintEventKind.REJECTED,
             actor=actor,
@@ -337,6 +338,7 @@ def reject_complaint(complaint: Complaint, *, actor, reason: str, now: datetime 
             message=reason,
             public=True,
         )
+        queue_complainant_text(locked, event, now=now)
     return locked
 
 
