@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from ecobrain.core.crypto import decrypt_text, encrypt_text
+from ecobrain.notifications.sms import mask_phone
 
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
 _LANDLINE = re.compile(r"^(0\d{2,3})(\d{7,8})$")
@@ -30,16 +31,6 @@ def normalise_phone(raw: str, *, field: str = "phone") -> str:
     if _MOBILE.match(text) or _LANDLINE.match(text):
         return text
     raise ValidationError({field: _("联系电话格式不正确：请填写 11 位手机号，或带区号的固定电话（如 029-33221100）。")})
-
-
-def mask_phone(phone: str) -> str:
-    """138****5678 for a mobile, 029****1100 for a landline: enough to recognise, not enough to call."""
-    if _MOBILE.match(phone):
-        return f"{phone[:3]}****{phone[-4:]}"
-    if _LANDLINE.match(phone):
-        area = phone[:3] if phone[1] in "12" else phone[:4]  # 010 and 02x are the three-digit area codes
-        return f"{area}****{phone[-4:]}"
-    return "****"
 
 
 def phone_digest(phone: str) -> str:

@@ -19,9 +19,9 @@ from ecobrain.complaints.services.timeline import record_complaint_event
 from ecobrain.complaints.triage import triage_complaint
 from ecobrain.core import geo
 from ecobrain.core.crypto import encrypt_text
+from ecobrain.standards.hj212 import CHINA_TZ
 from ecobrain.workorders.attachments import check_uploads, removed_on_error, write_checked_file
 
-CHINA_TZ = timezone.get_fixed_timezone(8 * 60)
 TRACKING_PREFIX = "TS"
 # No 0/O, 1/I/L: the number is read out over the phone and typed on a small keyboard.
 TRACKING_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"

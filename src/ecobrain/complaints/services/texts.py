@@ -24,11 +24,11 @@ from ecobrain.complaints.services.personal import mask_phone, reveal
 from ecobrain.notifications.channels import DeliveryError
 from ecobrain.notifications.messages import absolute_url
 from ecobrain.notifications.sms import load_sms_backend
+from ecobrain.standards.hj212 import CHINA_TZ
 
 logger = logging.getLogger(__name__)
 
 BATCH = 50  # texts one run sends; the next run takes the rest
-CHINA_TZ = timezone.get_fixed_timezone(8 * 60)
 
 
 # Always Chinese, whoever acted: complainants read Chinese (the linked page follows their browser's language).

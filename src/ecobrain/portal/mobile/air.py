@@ -1,10 +1,11 @@
 """Air quality for the phone: the latest published hour (city, districts, stations) and the stations nearest a point.
 
-Hourly AQI rows are published information (``assessment.models.PUBLISHED``), read here without a user, because
-the public side has none. One hour's rows are loaded in three bounded queries (the newest hour, the city and
-district rows, the station rows of that hour) and kept in the cache for ``PORTAL_CACHE_SECONDS``; a nearby
-request then costs no query: the distances to the hour's stations (a few hundred in a city) are computed in
-memory, and the district comes from the point-in-polygon index (``core.geo``).
+Hourly AQI rows are published information, read through the gate as the portal's public reader
+(``portal.queries.PUBLIC_READER``: published assessment tables only), like the portal's own pages. One hour's rows
+are loaded in three bounded queries (the newest hour, the city and district rows, the station rows of that hour)
+and kept in the cache for ``PORTAL_CACHE_SECONDS``; a nearby request then costs no query: the distances to the
+hour's stations (a few hundred in a city) are computed in memory, and the district comes from the point-in-polygon
+index (``core.geo``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from ecobrain.assessment.models import AirQualityHour
 from ecobrain.assessment.queries import latest_hour, level_display, pollutant_names
 from ecobrain.core.geo import locate_district_id
 from ecobrain.core.models import Region
+from ecobrain.portal.queries import PUBLIC_READER
+from ecobrain.registry.choices import AIR_STATION_KINDS
 from ecobrain.standards.aqi import BEIJING
 
 CACHE_KEY = "portal:mobile:air-hour:v1"
@@ -62,7 +65,7 @@ def _load_hour() -> AirHour:
     hour = latest_hour()
     if hour is None:
         return AirHour(hour=None)
-    rows = AirQualityHour.objects.filter(period_start=hour)
+    rows = AirQualityHour.objects.restrict(PUBLIC_READER, "view").filter(period_start=hour)
     areas = rows.filter(scope__in=[Scope.CITY, Scope.DISTRICT]).values_list(
         "scope", "region_id", "region__name", "region__adcode", "aqi", "level", "primary_pollutants", "edition"
     )
@@ -76,7 +79,7 @@ def _load_hour() -> AirHour:
         else:
             districts.append(row)
     located = (
-        rows.filter(scope=Scope.STATION, aqi__isnull=False)
+        rows.filter(scope=Scope.STATION, station__kind__in=list(AIR_STATION_KINDS), aqi__isnull=False)
         .exclude(station__longitude=None)
         .exclude(station__latitude=None)
         .order_by("station__code")
