@@ -196,6 +196,11 @@ def test_frame_buffer_ends_a_frame_at_its_crlf_when_the_length_is_wrong():
     assert buffer.feed(wrong_length + good) == [wrong_length, good]
 
 
+def _start(row) -> datetime:
+    """The period start of an ObservationRow (store_observations) or of a value_row tuple (store_value_rows)."""
+    return row[1] if isinstance(row, tuple) else row.period_start
+
+
 def test_one_failing_packet_does_not_abort_the_batch(monkeypatch, device):
     """The first packet's values cannot be stored: the batch savepoint fails, the batch is ingested again packet
     by packet, and only that packet fails (both the batch upsert and the per-packet one refuse its hour)."""
@@ -203,13 +208,13 @@ def test_one_failing_packet_does_not_abort_the_batch(monkeypatch, device):
     def failing_for_01_00(real):
         def store(rows, **kwargs):
             rows = list(rows)
-            if any(row.period_start == datetime(2026, 2, 28, 17, tzinfo=UTC) for row in rows):  # 01:00 UTC+8
+            if any(_start(row) == datetime(2026, 2, 28, 17, tzinfo=UTC) for row in rows):  # 01:00 UTC+8
                 raise IntegrityError("simulated")
             return real(rows, **kwargs)
 
         return store
 
-    for name in ("store_observations", "store_observation_revisions"):
+    for name in ("store_observations", "store_value_rows"):  # the packet-by-packet path and the batch path
         monkeypatch.setattr(services, name, failing_for_01_00(getattr(services, name)))
     results = ingest_packets([(frame("1", hour="01"), "p", None), (frame("2", hour="02"), "p", None)])
     assert [r.outcome for r in results] == [FAILED, PacketOutcome.STORED]

@@ -56,10 +56,23 @@ def ack_frame(packet: Packet, *, cn: str = "9014") -> bytes:
 
 @dataclass
 class _Work:
-    raw: bytes
-    peer: str
-    received_at: datetime
+    """A frame for the writer, decoded in the event loop's thread (where it overlaps the writer's time in the
+    database, which runs without the GIL)."""
+
+    frame: services.Frame
     connection: Connection
+
+    @property
+    def raw(self) -> bytes:
+        return self.frame.raw
+
+    @property
+    def peer(self) -> str:
+        return self.frame.peer
+
+    @property
+    def received_at(self) -> datetime:
+        return self.frame.received_at
 
 
 @dataclass
@@ -311,8 +324,7 @@ class BatchWriter:
             if self.checkpointer is not None:
                 self._autocheckpoint_off = _no_autocheckpoint(self._autocheckpoint_off)
             ingest = self._ingest or services.ingest_packets  # looked up per batch (tests replace it)
-            items = [(w.raw, w.peer, w.received_at) for w in batch]
-            results = ingest(items, split=self.split)
+            results = ingest([w.frame for w in batch], split=self.split)
         except Exception:
             self.failed_batches += 1
             logger.exception("group commit of %d HJ 212 packets failed: no acks sent, devices will resend", len(batch))
@@ -449,7 +461,7 @@ class Connection:
                 garbage_before = self.buffer.garbage_bytes
                 for raw in self.buffer.feed(data):
                     self.frames += 1
-                    gw.writer.submit(_Work(raw, self.peer, received_at, self))
+                    gw.writer.submit(_Work(services.Frame.of(raw, self.peer, received_at), self))
                 if gw.writer.full():  # backpressure: read no more until the writer has caught up
                     await gw.writer.room()
                 if self.buffer.garbage_bytes > garbage_before:

@@ -30,11 +30,13 @@ from ecobrain.ingest.choices import CommandState
 from ecobrain.ingest.models import DeviceCommand
 from ecobrain.monitoring.choices import PacketOutcome, Resolution
 from ecobrain.monitoring.models import ArchivedPacket, Series
+from ecobrain.monitoring.qc import series_rules
 from ecobrain.monitoring.services import (
     ObservationRow,
     ensure_series,
-    store_observation_revisions,
     store_observations,
+    store_value_rows,
+    value_row,
 )
 from ecobrain.registry.models import Device, MonitoringFactor
 from ecobrain.standards.hj212 import HJ212Error, Packet, Reassembler, decode
@@ -148,7 +150,7 @@ def ingest_packet(
 
 
 def ingest_packets(
-    items: Iterable[tuple[bytes, str, datetime | None]], *, split: SplitMessages | None = None
+    items: Iterable[Frame | tuple[bytes, str, datetime | None]], *, split: SplitMessages | None = None
 ) -> list[IngestResult]:
     """Group commit: what ``ingest_packet`` does for each ``(raw, peer, received_at)``, inside ONE transaction.
 
@@ -161,7 +163,7 @@ def ingest_packets(
     acknowledged now; if the commit itself fails the exception propagates and no packet of the batch may be
     acknowledged.
     """
-    frames = [_Frame.of(raw, peer, received_at) for raw, peer, received_at in items]
+    frames = [item if isinstance(item, Frame) else Frame.of(*item) for item in items]
     results: list[IngestResult] = []
     try:
         with transaction.atomic():
@@ -185,7 +187,7 @@ def ingest_packets(
     return results
 
 
-def _ingest_one_by_one(frames: list[_Frame], split: SplitMessages | None) -> list[IngestResult]:
+def _ingest_one_by_one(frames: list[Frame], split: SplitMessages | None) -> list[IngestResult]:
     """``ingest_packet`` for each frame, each in its own savepoint: one failing packet does not fail the others."""
     results = []
     for frame in frames:
@@ -202,8 +204,10 @@ def _ingest_one_by_one(frames: list[_Frame], split: SplitMessages | None) -> lis
 
 
 @dataclass
-class _Frame:
-    """One frame of a batch: decoded once (``packet``), or why it could not be (``error``)."""
+class Frame:
+    """One received frame: decoded once (``packet``), or why it could not be (``error``). The gateway decodes each
+    frame as it reads it, in the event loop's thread (``Frame.of``), so the writer thread spends its turns on the
+    database; ``ingest_packets`` takes such frames as well as ``(raw, peer, received_at)`` items."""
 
     raw: bytes
     peer: str
@@ -212,7 +216,7 @@ class _Frame:
     error: str = ""
 
     @classmethod
-    def of(cls, raw: bytes, peer: str, received_at: datetime | None) -> _Frame:
+    def of(cls, raw: bytes, peer: str, received_at: datetime | None) -> Frame:
         frame = cls(raw, _text(peer)[:64], received_at or timezone.now())
         try:
             frame.packet = decode(raw)
@@ -225,10 +229,10 @@ class _Frame:
         return frame
 
 
-def _segments(frames: list[_Frame], split: SplitMessages | None):
+def _segments(frames: list[Frame], split: SplitMessages | None):
     """(fast, frames) runs in input order: a part of a split message goes alone on the packet-by-packet path
     (reassembly keeps state outside the database, which a retried batch must not repeat)."""
-    run: list[_Frame] = []
+    run: list[Frame] = []
     for frame in frames:
         if frame.packet is not None and frame.packet.is_split and split is not None:
             if run:
@@ -254,7 +258,7 @@ class _Pending:
     skipped: list[str]
 
 
-def _ingest_batch(frames: list[_Frame]) -> list[IngestResult]:
+def _ingest_batch(frames: list[Frame]) -> list[IngestResult]:
     """The batch path (not split parts): a constant number of statements however many packets, besides one
     security event per refused packet. Same outcomes, archive rows and values as ``ingest_packet`` one by one.
 
@@ -336,40 +340,54 @@ def _triage(packet: Packet, device_id: int | None, token: str, peer: str) -> Sto
     return None
 
 
-def _store_batch(frames: list[_Frame], data: list[tuple[int, Packet, int, str, datetime]]) -> dict[int, StoredValues]:
+def _store_batch(frames: list[Frame], data: list[tuple[int, Packet, int, str, datetime]]) -> dict[int, StoredValues]:
     """Upsert the values of the batch's data packets: one statement per resolution and round; index → outcome.
 
     This is the gateway's hot path (bench/README.md, "Where the time goes"): one pass over each packet's values,
-    no work per value that can be done per packet or per batch.
+    each value's row built once (``value_row``) from the decoded CP, no work per value that can be done per
+    packet or per batch.
     """
     if not data:
         return {}
     codes = {code for _, packet, *_ in data for code in packet.factors}
     factors = dict(MonitoringFactor.objects.filter(code__in=codes).values_list("code", "pk"))
     series = _batch_series({(device_id, factors[c]) for _, p, device_id, *_ in data for c in p.factors if c in factors})
-    rounds: list[dict[str, list[ObservationRow]]] = []
+    rules = series_rules(series.values())
+    rounds: list[dict[str, list[tuple]]] = []
     # A device's packet for a period already in a round (a re-send within the batch) goes in a later round, so
     # it updates the rows the earlier one wrote, as it would one by one. (Series belong to one device, so two
     # packets can only share a key when they share device, resolution and period start.)
     last_round: dict[tuple[int, str, datetime], int] = {}
-    received: dict[tuple[int, str], datetime] = {}
     pending: list[_Pending] = []
+    # One receive time for every row the batch stores: its latest packet's (the statement writes one per call).
+    received_at = max(frames[index].received_at for index, *_ in data)
     for index, packet, device_id, resolution, period_start in data:
         main = MAIN_SUFFIX.get(resolution, "Avg")
-        rows: list[ObservationRow] = []
+        rows: list[tuple] = []
+        series_ids: list[int] = []
         skipped: list[str] = []
         for code, values in packet.factors.items():
             factor_id = factors.get(code)
             if factor_id is None:
                 skipped.append(code)
                 continue
+            series_id = series[(device_id, factor_id)]
+            series_ids.append(series_id)
+            size = len(values)
+            if main in values and (size == 1 or (size == 2 and "Flag" in values)):  # no other statistics
+                stats = {}
+            else:
+                stats = {suffix: text for suffix, text in values.items() if suffix != main and suffix != "Flag"}
             rows.append(
-                ObservationRow(
-                    series[(device_id, factor_id)],
+                value_row(
+                    series_id,
                     period_start,
                     values.get(main, ""),
-                    {suffix: text for suffix, text in values.items() if suffix != main and suffix != "Flag"},
+                    stats,
                     values.get("Flag", ""),
+                    0,
+                    rules.get(series_id),
+                    received_at,
                 )
             )
         period = (device_id, resolution, period_start)
@@ -377,26 +395,22 @@ def _store_batch(frames: list[_Frame], data: list[tuple[int, Packet, int, str, d
         if number == len(rounds):
             rounds.append({})
         rounds[number].setdefault(resolution, []).extend(rows)
-        at = received.get((number, resolution))
-        received[(number, resolution)] = max(at, frames[index].received_at) if at else frames[index].received_at
-        pending.append(_Pending(index, resolution, number, [row.series_id for row in rows], period_start, skipped))
-    revisions = {
-        (number, resolution): store_observation_revisions(
-            rows, resolution=resolution, received_at=received[(number, resolution)]
-        )
+        pending.append(_Pending(index, resolution, number, series_ids, period_start, skipped))
+    updated = {
+        (number, resolution): store_value_rows(rows, resolution=resolution)
         for number, by_resolution in enumerate(rounds)
         for resolution, rows in by_resolution.items()
         if rows
     }
     stored = {}
     for item in pending:
-        found = revisions.get((item.round, item.resolution), {})
-        inserted = sum(1 for series_id in item.series_ids if found[(series_id, item.period_start)] == 1)
-        updated = len(item.series_ids) - inserted
-        outcome = PacketOutcome.DUPLICATE if updated and not inserted else PacketOutcome.STORED
+        again = updated.get((item.round, item.resolution))
+        count = len(item.series_ids)
+        repeats = sum(1 for series_id in item.series_ids if (series_id, item.period_start) in again) if again else 0
+        outcome = PacketOutcome.DUPLICATE if repeats and repeats == count else PacketOutcome.STORED
         skipped = sorted(item.skipped)
         detail = f"unknown factor codes not stored: {', '.join(skipped)}" if skipped else ""
-        stored[item.index] = StoredValues(outcome, detail, inserted, updated, tuple(skipped))
+        stored[item.index] = StoredValues(outcome, detail, count - repeats, repeats, tuple(skipped))
     return stored
 
 
@@ -448,7 +462,7 @@ def _batch_series(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], int]:
 ARCHIVE_COLUMNS = ("raw", "received_at", "peer", "mn", "cn", "qn", "device", "outcome", "detail", "values_stored")
 
 
-def _archive_values(frame: _Frame, stored: StoredValues, device_id: int | None) -> tuple:
+def _archive_values(frame: Frame, stored: StoredValues, device_id: int | None) -> tuple:
     """One archive row (``ARCHIVE_COLUMNS``): what ``ArchivedPacket(...)`` would hold, as a plain tuple."""
     packet = frame.packet
     if packet is None:

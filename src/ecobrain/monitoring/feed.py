@@ -21,7 +21,7 @@ from django.db import transaction
 
 logger = logging.getLogger(__name__)
 
-# Positions in a published row (monitoring.services._row_values): the value is a Decimal or None, ``stats`` the
+# Positions in a published row (monitoring.services.value_row): the value is a Decimal or None, ``stats`` the
 # other suffixes as text (``{"ZsAvg": "31.2", "Min": …}``), ``qc_flags`` the point QC bits of the stored version.
 ROW_SERIES = 0
 ROW_PERIOD = 1

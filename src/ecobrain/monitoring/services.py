@@ -14,6 +14,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
 from django.utils import timezone
 
+from ecobrain.core import bulk
 from ecobrain.monitoring.feed import publish_on_commit
 from ecobrain.monitoring.models import (
     OBSERVATION_MODELS,
@@ -90,25 +91,58 @@ def store_observations(
     flags (flat line, stuck, spike) of an existing row survive a repeat of the same value text and are
     dropped by a correction; the window job then judges the new value.
     """
-    inserted = updated = 0
-    for _key, revision in _store(rows, resolution=resolution, received_at=received_at, match=False):
-        inserted += revision == 1
-        updated += revision != 1
-    return StoreResult(inserted=inserted, updated=updated)
+    values = _prepare(rows, received_at)
+    updated = len(_write(values, resolution=resolution))
+    return StoreResult(inserted=len(values) - updated, updated=updated)
 
 
 def store_observation_revisions(
     rows: Iterable[ObservationRow], *, resolution: str, received_at: datetime | None = None
 ) -> dict[tuple[int, datetime], int]:
     """Like :func:`store_observations`, but returns each key's revision after the upsert: (series id, period
-    start in UTC) → 1 for an inserted row, 2+ for an updated one. The gateway's batch path uses it to tell each
-    packet's outcome (stored or duplicate) from one statement for many packets."""
-    return dict(_store(rows, resolution=resolution, received_at=received_at, match=True))
+    start in UTC) → 1 for an inserted row, 2+ for an updated one."""
+    values = _prepare(rows, received_at)
+    revisions = dict.fromkeys(((row[0], row[1]) for row in values), 1)
+    revisions.update(_write(values, resolution=resolution))
+    return revisions
 
 
-def _store(rows, *, resolution: str, received_at: datetime | None, match: bool) -> list[tuple[tuple | None, int]]:
-    """Upsert; (key, revision) per row (key None unless ``match``: then each returned row is matched to its key)."""
-    model = OBSERVATION_MODELS[resolution]
+def store_value_rows(values: list[tuple], *, resolution: str) -> dict[tuple[int, datetime], int]:
+    """The HJ 212 gateway's batch path: upsert rows already built by :func:`value_row`, each key (series id, aware
+    UTC period start) at most once, and return the keys that were UPDATED (a re-send: revision 2+) with their
+    revision; every other key was inserted (revision 1). Sorts ``values`` in place by key.
+
+    Same statement, QC flags and alarm feed as :func:`store_observations`, without an ``ObservationRow`` per
+    value and without re-reading the rows: the gateway builds each row once, from the decoded CP.
+    """
+    values.sort()
+    return _write(values, resolution=resolution)
+
+
+def value_row(
+    series_id: int, period_start: datetime, sent: str, stats: dict, flag: str, qc: int, rule, received_at: datetime
+) -> tuple:
+    """One row to upsert, in ``_FIELD_NAMES`` order (Python values, not yet adapted): ``sent`` is the value text
+    exactly as received, ``period_start`` aware UTC; ``qc`` the caller's own flags, OR-ed with the point QC
+    flags of ``rule`` (``series_rules``). A text too long for its column is kept in the stats as ``_value``."""
+    text = sent if len(sent) <= VALUE_TEXT_MAX else ""
+    value = parse_value(text)
+    flag = flag[:8]
+    return (
+        series_id,
+        period_start,
+        value,
+        text,
+        stats if text or not sent else {**stats, "_value": sent},
+        flag,
+        int(qc) | point_flags(rule, value, flag),
+        1,
+        received_at,
+    )
+
+
+def _prepare(rows: Iterable[ObservationRow], received_at: datetime | None) -> list[tuple]:
+    """``value_row`` of each row, the last of a key given twice, in key order."""
     received_at = received_at or timezone.now()
     unique: dict[tuple[int, datetime], ObservationRow] = {}
     utc: dict[datetime, datetime] = {}  # period start → the same instant in UTC: a call has few distinct ones
@@ -124,34 +158,55 @@ def _store(rows, *, resolution: str, received_at: datetime | None, match: bool) 
         return []
     rules = series_rules({series_id for series_id, _ in unique})
     # In key order, so concurrent writers lock shared rows in the same order (no deadlock between them).
-    keys = sorted(unique)
-    values = [_row_values(key, unique[key], rules.get(key[0]), received_at) for key in keys]
+    return [
+        value_row(
+            key[0], key[1], row.value_text, row.stats, row.device_flag, row.qc_flags, rules.get(key[0]), received_at
+        )
+        for key, row in sorted(unique.items(), key=_first)
+    ]
+
+
+def _first(item: tuple):
+    return item[0]
+
+
+def _write(values: list[tuple], *, resolution: str) -> dict[tuple[int, datetime], int]:
+    """Upsert ``values`` (``value_row`` tuples, one per key, in key order); the updated keys → their revision.
+
+    Every row sent comes back from ``RETURNING`` exactly once (an insert or an update: the ``DO UPDATE`` has no
+    condition), so a count check and the revisions suffice for the inserted ones; only the updated rows, few in
+    steady operation, are matched to their keys by series and period start (RETURNING promises no order).
+    """
+    if not values:
+        return {}
+    model = OBSERVATION_MODELS[resolution]
     use_copy = connection.vendor == "postgresql" and len(values) >= COPY_THRESHOLD
     upsert, size = (_copy_upsert, COPY_CHUNK) if use_copy else (_upsert, BATCH_SIZE)
-    revisions: list[tuple[tuple | None, int]] = []
+    if connection.vendor == "sqlite":
+        size = len(values)  # _upsert cuts it into statements of the cached sizes (bulk.sqlite_chunks)
+    updated: dict[tuple[int, datetime], int] = {}
     # savepoint=False: a nested call (ingest_packet) needs no savepoint; any error aborts the caller's transaction.
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         for start in range(0, len(values), size):
-            returned = upsert(cursor, model, values[start : start + size])
-            if not match:
-                revisions.extend((None, row[-1]) for row in returned)
+            chunk = values[start : start + size]
+            returned = upsert(cursor, model, chunk)
+            if len(returned) != len(chunk):
+                raise DatabaseError(f"the upsert returned {len(returned)} revisions for {len(chunk)} rows")
+            again = [row for row in returned if row[2] != 1]
+            if not again:
                 continue
-            # RETURNING promises no order: match each returned row to its key by series and period start.
-            sent = set(keys[start : start + size])
+            sent = {(row[0], row[1]) for row in chunk}
             starts: dict = {}  # few distinct period starts per call: parse each once
-            for series_id, period_start, revision in returned:
+            for series_id, period_start, revision in again:
                 key_start = starts.get(period_start)
                 if key_start is None:
                     key_start = starts[period_start] = _aware_utc(period_start)
                 key = (series_id, key_start)
-                if key not in sent:
+                if key not in sent or key in updated:
                     raise DatabaseError(f"the upsert returned a key it was not given: {series_id}, {period_start!r}")
-                sent.discard(key)
-                revisions.append((key, revision))
-            if sent:
-                raise DatabaseError(f"the upsert returned no revision for {len(sent)} of its rows")
+                updated[key] = revision
         publish_on_commit(resolution, values)  # the alarm engine's live path (monitoring/feed.py)
-    return revisions
+    return updated
 
 
 def _aware_utc(value) -> datetime:
@@ -164,26 +219,6 @@ def _aware_utc(value) -> datetime:
 _COLUMNS = ("series", "period_start", "value", "value_text", "stats", "device_flag", "qc_flags", "revision")
 _UPDATED = ("value", "value_text", "stats", "device_flag", "received_at")
 _FIELD_NAMES = (*_COLUMNS, "received_at")
-
-
-def _row_values(key: tuple[int, datetime], row: ObservationRow, rule, received_at: datetime) -> tuple:
-    """The column values of one row, in ``_FIELD_NAMES`` order (Python values, not yet adapted)."""
-    series_id, period_start = key
-    sent = row.value_text
-    text = sent if len(sent) <= VALUE_TEXT_MAX else ""
-    value = parse_value(text)
-    flag = row.device_flag[:8]
-    return (
-        series_id,
-        period_start,
-        value,
-        text,
-        row.stats if text or not sent else {**row.stats, "_value": sent},
-        flag,
-        int(row.qc_flags) | point_flags(rule, value, flag),
-        1,
-        received_at,
-    )
 
 
 def _on_conflict(model) -> str:
@@ -212,21 +247,30 @@ def _on_conflict(model) -> str:
     )
 
 
-def _upsert(cursor, model, rows: Sequence[tuple]) -> list[int]:
-    """One ``INSERT … VALUES (…), (…) … ON CONFLICT … RETURNING`` for ``rows`` (from :func:`_row_values`).
+def _upsert(cursor, model, rows: Sequence[tuple]) -> list[tuple]:
+    """One ``INSERT … VALUES (…), (…) … ON CONFLICT … RETURNING`` for ``rows`` (from :func:`value_row`).
 
     The parameters are adapted here as the model's fields would (``get_db_prep_save``), but per column kind,
     not through the field chain per value: that chain was most of the gateway's CPU per stored value. Only
-    two columns need adapting at all: the period start (each distinct one once) and the stats (JSON); the
-    receive time is one for the whole call; numbers and text go to the driver as they are (a ``Decimal`` too,
-    as DecimalField passes it on).
+    two columns need adapting at all: the period start (each distinct one once) and the stats (JSON, text
+    values only: the default encoder); the receive time is one for the whole call; numbers and text go to the
+    driver as they are (a ``Decimal`` too, as DecimalField passes it on). On SQLite the statement goes to the
+    driver's own cursor (``bulk.sqlite_fetchall``), with ``?`` placeholders.
     """
     db = connections[DEFAULT_DB_ALIAS]  # the connection itself: the proxy costs a context lookup per access
-    ops = db.ops
     adapt_start = model._meta.get_field("period_start").get_db_prep_save
-    adapt_json = ops.adapt_json_value
-    encoder = model._meta.get_field("stats").encoder
-    no_stats = adapt_json({}, encoder)  # most values have no other statistics
+    sqlite = db.vendor == "sqlite"
+    if sqlite:  # SQLite stores JSON as text: the default encoder's text (the field has no encoder of its own)
+        dumps = json.dumps
+        no_stats = "{}"
+    else:  # PostgreSQL: psycopg's Jsonb wrapper, as the field would pass it
+        encoder = model._meta.get_field("stats").encoder
+        adapt_json = db.ops.adapt_json_value
+        no_stats = adapt_json({}, encoder)
+
+        def dumps(stats):
+            return adapt_json(stats, encoder)
+
     received_at = model._meta.get_field("received_at").get_db_prep_save(rows[0][-1], db)  # one per call
     starts: dict = {}  # a batch has few distinct period starts: adapt each once
     params: list = []
@@ -235,19 +279,27 @@ def _upsert(cursor, model, rows: Sequence[tuple]) -> list[int]:
         start = starts.get(period_start)
         if start is None:
             start = starts[period_start] = adapt_start(period_start, db)
-        stats = adapt_json(stats, encoder) if stats else no_stats
-        extend((series_id, start, value, text, stats, flag, qc, revision, received_at))
+        extend((series_id, start, value, text, dumps(stats) if stats else no_stats, flag, qc, revision, received_at))
+    if sqlite:  # statements of a few sizes only, each compiled once (bulk.SQLITE_SIZES)
+        width = len(_FIELD_NAMES)
+        returned: list[tuple] = []
+        for start, size in bulk.sqlite_chunks(len(rows)):
+            part = params[start * width : (start + size) * width]
+            returned += bulk.sqlite_fetchall(db, _values_sql(model, "sqlite", size), part)
+        return returned
     cursor.execute(_values_sql(model, db.vendor, len(rows)), params)
     return cursor.fetchall()
 
 
 @functools.lru_cache(maxsize=64)
 def _values_sql(model, vendor: str, count: int) -> str:
-    """The upsert statement for ``count`` rows (cached: a gateway's batches come in a few sizes)."""
+    """The upsert statement for ``count`` rows (cached: a gateway's batches come in a few sizes); SQLite's with the
+    driver's own ``?`` placeholders (it bypasses Django's cursor), the others' with ``%s``."""
     meta = model._meta
     quote = connection.ops.quote_name
     columns = ", ".join(quote(meta.get_field(name).column) for name in _FIELD_NAMES)
-    placeholder = "(" + ", ".join(["%s"] * len(_FIELD_NAMES)) + ")"
+    mark = "?" if vendor == "sqlite" else "%s"
+    placeholder = "(" + ", ".join([mark] * len(_FIELD_NAMES)) + ")"
     # Identifiers come from the model's meta (quoted); every value is a bound parameter.
     return (
         f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES {', '.join([placeholder] * count)} "  # noqa: S608
