@@ -13,9 +13,15 @@ import json
 import time
 from collections.abc import Callable, Sequence
 
-from django.db import DatabaseError, models
+from django.db import DatabaseError, connections, models
 
 Adapter = Callable[[object], object] | None  # None: the value goes to the driver as it is
+
+
+def _wrapper(connection):
+    """The connection itself for ``django.db.connection`` (a proxy that looks the connection up in a context-local
+    store on every attribute access: a cost per value when an adapter holds it)."""
+    return connections[connection.alias]
 
 
 def column_adapter(field: models.Field, connection) -> Adapter:
@@ -118,7 +124,7 @@ def sqlite_fetchall(connection, sql: str, params: Sequence) -> list[tuple]:
 
 
 def insert_returning_pks(
-    model: type[models.Model], names: Sequence[str], rows: Sequence[Sequence], *, connection, chunk: int = 1000
+    model: type[models.Model], names: Sequence[str], rows: Sequence[Sequence], *, connection
 ) -> list[int]:
     """Insert ``rows`` (values of the fields ``names``) and return their new primary keys, in the order of ``rows``.
 
@@ -130,6 +136,7 @@ def insert_returning_pks(
     """
     if not rows:
         return []
+    connection = _wrapper(connection)
     meta = model._meta
     quote = connection.ops.quote_name
     fields = [meta.get_field(name) for name in names]
@@ -172,6 +179,7 @@ def update_by_pk(model: type[models.Model], names: Sequence[str], rows: Sequence
     """
     if not rows:
         return
+    connection = _wrapper(connection)
     meta = model._meta
     quote = connection.ops.quote_name
     fields = [meta.get_field(name) for name in names]
