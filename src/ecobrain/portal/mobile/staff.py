@@ -2,7 +2,7 @@
 with photos, comment), and the open alarms with acknowledgement.
 
 Each page reads through the same gate and querysets as the desktop pages, and each step calls the same service as
-the desktop step view (``workorders.views.steps.STEPS``, ``alarms.services.lifecycle``); an order or alarm outside
+the desktop step view (``workorders.steps.STEPS``, ``alarms.services.lifecycle``); an order or alarm outside
 the user's scope is a 404, a step the user's side may not take a 403. Pages are per user: never cached.
 """
 
@@ -39,9 +39,9 @@ from ecobrain.workorders.models import WorkOrder, WorkOrderAttachment, WorkOrder
 from ecobrain.workorders.services import available_steps
 from ecobrain.workorders.services.access import ensure_step_allowed
 from ecobrain.workorders.services.transition import STEP_NAMES
+from ecobrain.workorders.steps import STEPS, add_service_errors
 from ecobrain.workorders.tables import HEAVY_FIELDS
 from ecobrain.workorders.views.detail import get_workorder
-from ecobrain.workorders.views.steps import STEPS, add_service_errors
 
 PAGE_SIZE = 20
 SEARCH_MAX = 100
@@ -158,7 +158,7 @@ class MobileWorkOrderDetailView(StaffPageMixin, View):
 
 
 class MobileWorkOrderStepView(StaffPageMixin, View):
-    """POST one step from the phone: the desktop's form and service (``workorders.views.steps.STEPS``)."""
+    """POST one step from the phone: the desktop's form and service (``workorders.steps.STEPS``)."""
 
     model = WorkOrder
 

@@ -15,7 +15,7 @@ from ecobrain.workorders.choices import DayKind
 from ecobrain.workorders.forms import WorkOrderCreateForm
 from ecobrain.workorders.models import WorkOrder
 from ecobrain.workorders.services import create_workorder, policy_for
-from ecobrain.workorders.views.steps import add_service_errors
+from ecobrain.workorders.steps import add_service_errors
 
 PREFILL = ("title", "source", "priority", "district", "enterprise", "station", "location", "longitude", "latitude")
 
