@@ -274,3 +274,23 @@ def test_the_wal_checkpointer_checkpoints_a_sqlite_file_outside_the_writer(tmp_p
     assert os.path.getsize(path) > 50 * 2000  # the rows (80 bytes each) were copied into the database file
     assert [n for (n,) in writer.execute("SELECT count(*) FROM t")] == [2000]
     writer.close()
+
+
+def test_a_decoder_failure_other_than_a_decode_error_archives_the_frame(monkeypatch, devices):
+    """The gateway decodes in its event loop: an unexpected exception there must not lose the frame or its
+    connection; the frame is archived as undecodable (no ack) and the batch goes on."""
+    real = services.decode
+    broken = upload(mn_of(1), 2)
+
+    def decode(raw):
+        if raw == broken:
+            raise RuntimeError("codec bug")
+        return real(raw)
+
+    monkeypatch.setattr(services, "decode", decode)
+    results = batch([upload(mn_of(0), 1), broken])
+    assert [r.outcome for r in results] == [PacketOutcome.STORED, PacketOutcome.DECODE_ERROR]
+    assert [r.ack_due for r in results] == [True, False]
+    archived = ArchivedPacket.objects.get(pk=results[1].archive_id)
+    assert (archived.outcome, archived.mn) == (PacketOutcome.DECODE_ERROR, mn_of(1))
+    assert "RuntimeError: codec bug" in archived.detail

@@ -223,6 +223,10 @@ class Frame:
         except HJ212Error as exc:
             frame.error = f"{exc.kind}: {exc.detail}"
             return frame
+        except Exception as exc:  # a codec bug (the fuzz tests say none): archived as undecodable, never lost
+            logger.exception("decoding a frame from %s failed unexpectedly; it is archived as undecodable", peer)
+            frame.error = f"field: the decoder failed ({type(exc).__name__}: {exc})"[:500]
+            return frame
         nul = raw.find(b"\x00")
         if nul >= 0:  # valid UTF-8, but no database text column (nor HJ 212) takes NUL
             frame.packet, frame.error = None, f"field: NUL byte at byte offset {nul}"
