@@ -289,9 +289,20 @@ class GatewayProcess:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"gateway exited with {self.proc.returncode}: {self.stderr_tail()}")
             with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                self._wait_for_processes(deadline)
                 return
             time.sleep(0.1)
         raise RuntimeError(f"gateway did not listen on port {self.port} within {timeout} s")
+
+    def _wait_for_processes(self, deadline: float) -> None:
+        """With `--processes N`: until each of the N gateway processes listens (the kernel spreads new connections
+        over the listening ones only), judged by N children with a listening socket's worth of start-up time."""
+        if "--processes" not in self.extra:
+            return
+        wanted = int(self.extra[self.extra.index("--processes") + 1])
+        while len(self.pids()) - 1 < wanted and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(3.0)  # a Django process starts in 1–2 s here
 
     def stop(self, timeout: float = 20) -> None:
         if self.proc is None or self.proc.poll() is not None:
@@ -303,20 +314,37 @@ class GatewayProcess:
             self.proc.kill()
             self.proc.wait(5)
 
+    def pids(self) -> list[int]:
+        """The gateway process and, with `--processes`, the gateway processes it started (its children)."""
+        found = [self.proc.pid]
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                with contextlib.suppress(OSError, IndexError, ValueError):
+                    fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+                    if int(fields[1]) == self.proc.pid:  # ppid
+                        found.append(int(entry))
+        return found
+
     def status(self) -> dict[str, int]:
-        """VmRSS, VmHWM (kB) and open file descriptors of the gateway process."""
-        values = {}
-        with contextlib.suppress(OSError):
-            for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
-                key, _, rest = line.partition(":")
-                if key in ("VmRSS", "VmHWM", "Threads"):
-                    values[key] = int(rest.split()[0])
-            values["fds"] = len(os.listdir(f"/proc/{self.proc.pid}/fd"))
+        """VmRSS, VmHWM (kB), threads and open file descriptors, summed over the gateway's processes."""
+        values: dict[str, int] = {}
+        for pid in self.pids():
+            with contextlib.suppress(OSError):
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                    key, _, rest = line.partition(":")
+                    if key in ("VmRSS", "VmHWM", "Threads"):
+                        values[key] = values.get(key, 0) + int(rest.split()[0])
+                values["fds"] = values.get("fds", 0) + len(os.listdir(f"/proc/{pid}/fd"))
         return values
 
     def cpu_seconds(self) -> float:
-        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+        """utime + stime of the gateway's processes (with `--processes`, the supervisor and its gateways)."""
+        total = 0
+        for pid in self.pids():
+            with contextlib.suppress(OSError):
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                total += int(fields[11]) + int(fields[12])
+        return total / os.sysconf("SC_CLK_TCK")
 
     def stderr_tail(self, lines: int = 20) -> str:
         with contextlib.suppress(OSError):
@@ -832,6 +860,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="latency: stop sending when more than RATE × S packets are unacked (the gateway is saturated)",
     )
     parser.add_argument("--batch-max", type=int, help="passed to `ecobrain gateway --batch-max`")
+    parser.add_argument(
+        "--processes", type=int, default=1, help="passed to `ecobrain gateway --processes` (default 1: the target's)"
+    )
     parser.add_argument("--profile", type=Path, metavar="DIR", help="py-spy the gateway during throughput")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory (database, gateway logs)")
     args = parser.parse_args(argv)
@@ -888,6 +919,7 @@ def main(argv: list[str] | None = None) -> None:
         "mode": "quick" if args.quick else "full",
         "machine": machine_facts(),
         "database": database.vendor,
+        "gateway_processes": args.processes,
         "scenarios": {},
     }
     gateway: GatewayProcess | None = None
@@ -905,6 +937,8 @@ def main(argv: list[str] | None = None) -> None:
 
         profiler = Profiler(args.profile) if args.profile else None
         extra = ["--batch-max", str(args.batch_max)] if args.batch_max else []
+        if args.processes > 1:
+            extra += ["--processes", str(args.processes)]
         next_index = 0
         for name in args.scenario:
             function, letter = SCENARIOS[name]

@@ -69,8 +69,9 @@ def free_port() -> int:
 class GatewayProcess:
     """One `python -m ecobrain gateway` child on a fixed port; its log (stderr) is kept in a file."""
 
-    def __init__(self, database_url: str, port: int, directory: Path) -> None:
+    def __init__(self, database_url: str, port: int, directory: Path, *, extra: tuple[str, ...] = ()) -> None:
         self.port = port
+        self.extra = extra  # more `ecobrain gateway` options
         self.directory = directory
         self.log_path = directory / "gateway.log"
         self.env = {k: v for k, v in os.environ.items() if not k.startswith(("ECOBRAIN_", "PYTEST_"))}
@@ -91,7 +92,7 @@ class GatewayProcess:
     def start(self) -> None:
         assert self.proc is None or self.proc.poll() is not None, "the gateway is already running"
         command = [sys.executable, "-m", "ecobrain", "gateway", "--port", str(self.port)]
-        command += ["--idle-timeout", "60", "--frame-timeout", "10"]
+        command += ["--idle-timeout", "60", "--frame-timeout", "10", *self.extra]
         with self.log_path.open("ab") as log:
             self.proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module, fixed arguments
                 command, env=self.env, stdout=subprocess.DEVNULL, stderr=log, cwd=self.directory

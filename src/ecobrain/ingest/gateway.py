@@ -496,7 +496,9 @@ class Gateway:
         max_auth_failures: int | None = None,
         command_poll: float = 1.0,
         session_interval: float = 0.5,
+        reuse_port: bool = False,
     ) -> None:
+        self.reuse_port = reuse_port  # SO_REUSEPORT: several gateway processes listen on one port (--processes)
         self.max_auth_failures = max_auth_failures
         self.session_interval = session_interval
         self.command_poll = command_poll
@@ -533,7 +535,9 @@ class Gateway:
         )
         self.writer.start()
         try:
-            self.server = await asyncio.start_server(self._accept, self.host, self.port, limit=2**16)
+            self.server = await asyncio.start_server(
+                self._accept, self.host, self.port, limit=2**16, reuse_port=self.reuse_port or None
+            )
         except BaseException:  # the port is taken, say: stop the writer thread too, or it polls forever
             await asyncio.get_running_loop().run_in_executor(None, self.writer.stop)
             raise

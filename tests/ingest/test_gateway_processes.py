@@ -1,0 +1,77 @@
+"""`ecobrain gateway --processes N`: several gateway processes on one port (SO_REUSEPORT), one core each.
+
+Persona: the operator of a city's gateway on a multi-core server with PostgreSQL, whose thousands of loggers need
+more than one process's CPU. Each process keeps its own connections, writer, sessions (its own gateway instance)
+and command dispatch; the database is shared. On SQLite the option is refused (one write lock).
+"""
+
+from __future__ import annotations
+
+import signal
+import socket
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+
+from ecobrain.ingest.models import DeviceSession
+from ecobrain.monitoring.models import HourObservation
+from tests import factories
+from tests.ingest.data_loggers import FACTORS, make_upload
+from tests.ingest.gateway_helpers import FrameReader, wait_for
+from tests.ingest.gateway_process import GatewayProcess, free_port, shared_database
+
+PW = "proc-212"
+ON_POSTGRES = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+LOGGERS = 40  # connections: with two listening processes, all on one of them has a chance of 2 ** -39
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="several gateway processes need PostgreSQL")
+def test_two_processes_share_the_port_store_every_value_once_and_stop_on_sigterm(
+    transactional_db, enterprise_in_qindu, tmp_path
+):
+    devices = [
+        factories.device(
+            mn=f"MNPROC{n:014d}", password=PW, outlet=factories.outlet(enterprise_in_qindu, code=f"DA{n:03d}")
+        )
+        for n in range(LOGGERS)
+    ]
+    with shared_database() as url:
+        gateway = GatewayProcess(url, free_port(), tmp_path, extra=("--processes", "2"))
+        gateway.start()  # returns once one of them listens
+        try:
+            wait_for(lambda: gateway.log().count("HJ 212 gateway listening on") == 2, wait=30)
+            sockets = []
+            for number, device in enumerate(devices):
+                sock = socket.create_connection(("127.0.0.1", gateway.port), timeout=30)
+                sockets.append(sock)
+                upload = make_upload(device.mn, PW, number, hour=0)
+                sock.sendall(upload.frame)
+                [ack] = FrameReader(sock).read()  # the 9014 ack: only after the values are committed
+                assert (ack.cn, ack.qn, ack.mn) == ("9014", upload.qn, device.mn)
+            sessions = DeviceSession.objects.filter(device__in=devices, connected=True)
+            wait_for(lambda: sessions.count() == LOGGERS)  # sessions are written every 0.5 s
+            assert len(set(sessions.values_list("gateway", flat=True))) == 2  # both processes took connections
+            for sock in sockets:
+                sock.close()
+        finally:
+            gateway.proc.send_signal(signal.SIGTERM)
+            assert gateway.proc.wait(30) == 0, gateway.log()
+    assert HourObservation.objects.filter(series__device__in=devices).count() == LOGGERS * len(FACTORS)
+    assert set(HourObservation.objects.filter(series__device__in=devices).values_list("revision", flat=True)) == {1}
+
+
+@pytest.mark.skipif(ON_POSTGRES, reason="the refusal is SQLite's")
+def test_several_processes_are_refused_on_sqlite(tmp_path):
+    env = {"ECOBRAIN_DATA_DIR": str(tmp_path), "ECOBRAIN_SECRET_KEY": "t" * 40, "PATH": "/usr/bin:/bin"}
+    result = subprocess.run(  # noqa: S603 - our own interpreter and module
+        [sys.executable, "-m", "ecobrain", "gateway", "--port", str(free_port()), "--processes", "2"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "--processes above 1 needs PostgreSQL" in result.stderr
