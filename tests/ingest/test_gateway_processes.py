@@ -7,10 +7,13 @@ and command dispatch; the database is shared. On SQLite the option is refused (o
 
 from __future__ import annotations
 
+import contextlib
+import os
 import signal
 import socket
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -25,6 +28,16 @@ from tests.ingest.gateway_process import GatewayProcess, free_port, shared_datab
 PW = "proc-212"
 ON_POSTGRES = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
 LOGGERS = 40  # connections: with two listening processes, all on one of them has a chance of 2 ** -39
+
+
+def children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (Linux /proc)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            if entry.isdigit() and int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry))
+    return found
 
 
 @pytest.mark.skipif(not ON_POSTGRES, reason="several gateway processes need PostgreSQL")
@@ -55,10 +68,19 @@ def test_two_processes_share_the_port_store_every_value_once_and_stop_on_sigterm
             assert len(set(sessions.values_list("gateway", flat=True))) == 2  # both processes took connections
             for sock in sockets:
                 sock.close()
+            # A gateway process that dies after it listened is replaced (one that dies before could not start: the
+            # command fails instead); the port keeps answering meanwhile.
+            os.kill(children(gateway.pid)[0], signal.SIGKILL)
+            wait_for(lambda: gateway.log().count("HJ 212 gateway listening on") == 3, wait=30)
+            assert len(children(gateway.pid)) == 2
+            with socket.create_connection(("127.0.0.1", gateway.port), timeout=30) as sock:
+                upload = make_upload(devices[0].mn, PW, 0, hour=1)
+                sock.sendall(upload.frame)
+                assert FrameReader(sock).read()[0].qn == upload.qn
         finally:
             gateway.proc.send_signal(signal.SIGTERM)
             assert gateway.proc.wait(30) == 0, gateway.log()
-    assert HourObservation.objects.filter(series__device__in=devices).count() == LOGGERS * len(FACTORS)
+    assert HourObservation.objects.filter(series__device__in=devices).count() == (LOGGERS + 1) * len(FACTORS)
     assert set(HourObservation.objects.filter(series__device__in=devices).values_list("revision", flat=True)) == {1}
 
 
@@ -75,3 +97,24 @@ def test_several_processes_are_refused_on_sqlite(tmp_path):
     )
     assert result.returncode != 0
     assert "--processes above 1 needs PostgreSQL" in result.stderr
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="several gateway processes need PostgreSQL")
+def test_processes_that_cannot_listen_make_the_command_fail(transactional_db, tmp_path):
+    with shared_database() as url, socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))  # held without SO_REUSEPORT: nobody else may listen on it
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        env = GatewayProcess(url, 0, tmp_path).env
+        result = subprocess.run(  # noqa: S603 - our own interpreter and module
+            [sys.executable, "-m", "ecobrain", "gateway", "--port", port, "--processes", "2"],
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert result.returncode != 0
+    assert "a gateway process could not start" in result.stderr
+    assert "address already in use" in result.stderr.lower()  # the process's own error is in the log too

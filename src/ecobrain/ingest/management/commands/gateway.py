@@ -7,6 +7,7 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 import subprocess
 import sys
@@ -21,9 +22,10 @@ from ecobrain.standards.hj212 import MAX_DATA_LENGTH
 
 logger = logging.getLogger(__name__)
 
-# A gateway process that ends within this many seconds of its start failed to start (a port in use, a bad
-# setting): the supervisor stops, rather than restarting it for ever.
-START_GRACE = 5.0
+# A gateway process tells the supervisor it listens by writing to this file descriptor (an inherited pipe); one
+# that ends before it could not start (a port in use, a bad setting): the supervisor then stops, rather than
+# starting it again for ever.
+READY_FD_ENV = "ECOBRAIN_GATEWAY_READY_FD"
 STOP_TIMEOUT = 20.0  # seconds a gateway process has to commit what it queued and close, after SIGTERM
 
 
@@ -102,45 +104,92 @@ async def _serve(gateway: Gateway) -> None:
     loop = asyncio.get_running_loop()
     with contextlib.suppress(NotImplementedError, RuntimeError):  # not in the main thread, or not on POSIX
         loop.add_signal_handler(signal.SIGTERM, gateway.stop)
-    await gateway.serve()
+    ready_fd = os.environ.pop(READY_FD_ENV, "")
+    notify = asyncio.create_task(_tell_when_listening(gateway, int(ready_fd))) if ready_fd.isdigit() else None
+    try:
+        await gateway.serve()
+    finally:
+        if notify is not None:
+            notify.cancel()
+
+
+async def _tell_when_listening(gateway: Gateway, fd: int) -> None:
+    """Write one byte to the supervisor's pipe once the gateway listens."""
+    try:
+        while not gateway.ready.is_set():
+            await asyncio.sleep(0.05)
+        os.write(fd, b"1")
+    finally:
+        os.close(fd)
 
 
 def supervise(processes: int, child_args: list[str]) -> int:
-    """Run ``processes`` gateway processes on one port until SIGTERM or Ctrl+C, restarting one that dies.
+    """Run ``processes`` gateway processes on one port until SIGTERM or Ctrl+C, starting another for one that dies.
 
-    Returns 0 after a requested stop, or the exit status of a process that ended within START_GRACE seconds of
-    its start (it could not start: the others are stopped too)."""
+    Returns 0 after a requested stop, or the exit status of a process that ended before it listened (it could not
+    start: the others are stopped too)."""
     command = [sys.executable, "-m", "ecobrain", "gateway", *child_args]
     stop = []
     previous = {sig: signal.signal(sig, lambda *_: stop.append(True)) for sig in (signal.SIGTERM, signal.SIGINT)}
-    children: list[tuple[subprocess.Popen, float]] = []
+    children: list[_Child] = []
     failed = 0
     try:
-        for _ in range(processes):
-            children.append((subprocess.Popen(command), time.monotonic()))  # noqa: S603 - our own module
+        children = [_Child.start(command) for _ in range(processes)]
         while not stop and not failed:
             time.sleep(0.2)
-            for index, (child, started) in enumerate(children):
-                status = child.poll()
+            for index, child in enumerate(children):
+                child.check_ready()
+                status = child.proc.poll()
                 if status is None or stop:
                     continue
-                if time.monotonic() - started < START_GRACE:
+                if not child.ready:
                     failed = status or 1
                     break
-                logger.error("HJ 212 gateway process %d ended with status %s; starting another", child.pid, status)
-                children[index] = (subprocess.Popen(command), time.monotonic())  # noqa: S603
+                logger.error("HJ 212 gateway process %d ended with status %s; starting another", child.proc.pid, status)
+                children[index] = _Child.start(command)
     finally:
-        for child, _ in children:
-            if child.poll() is None:
-                child.send_signal(signal.SIGTERM)
+        for child in children:
+            child.close()
+            if child.proc.poll() is None:
+                child.proc.send_signal(signal.SIGTERM)
         deadline = time.monotonic() + STOP_TIMEOUT
-        for child, _ in children:
+        for child in children:
             try:
-                child.wait(max(0.1, deadline - time.monotonic()))
+                child.proc.wait(max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                logger.error("HJ 212 gateway process %d did not stop within %s s: killed", child.pid, STOP_TIMEOUT)
-                child.kill()
-                child.wait()
+                logger.error("HJ 212 gateway process %d did not stop within %s s: killed", child.proc.pid, STOP_TIMEOUT)
+                child.proc.kill()
+                child.proc.wait()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     return failed
+
+
+class _Child:
+    """One gateway process of the supervisor, and the pipe on which it says it listens."""
+
+    def __init__(self, proc: subprocess.Popen, ready_read: int) -> None:
+        self.proc = proc
+        self.ready_read = ready_read
+        self.ready = False
+
+    @classmethod
+    def start(cls, command: list[str]) -> _Child:
+        read, write = os.pipe()
+        os.set_blocking(read, False)
+        env = {**os.environ, READY_FD_ENV: str(write)}
+        try:
+            proc = subprocess.Popen(command, env=env, pass_fds=(write,))  # noqa: S603 - our own module
+        finally:
+            os.close(write)
+        return cls(proc, read)
+
+    def check_ready(self) -> None:
+        if not self.ready and self.ready_read >= 0:
+            with contextlib.suppress(BlockingIOError):
+                self.ready = os.read(self.ready_read, 1) == b"1"
+
+    def close(self) -> None:
+        if self.ready_read >= 0:
+            os.close(self.ready_read)
+            self.ready_read = -1
