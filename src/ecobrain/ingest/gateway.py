@@ -1,10 +1,11 @@
 """The HJ 212 TCP gateway: asyncio connections → one writer thread with group commit → 9014 acks after commit.
 
 Each connection has a :class:`FrameBuffer` that cuts the byte stream into frames (``##`` + 4-digit length +
-data segment + CRC + CR LF); every frame goes, undecoded, to the single :class:`BatchWriter` thread (Django's
-ORM is synchronous), which ingests whatever is queued (up to ``batch_max`` packets, or what arrived within
-``batch_wait`` seconds) in one transaction via :func:`ecobrain.ingest.services.ingest_packets`. Only after
-that commit are the data acks sent, each on its packet's connection (ARCHITECTURE.md decision 4). The queue
+data segment + CRC + CR LF) and decodes each frame (``services.Frame.of``, in the event loop's thread); every
+frame goes to the single :class:`BatchWriter` thread (Django's ORM is synchronous), which ingests whatever
+is queued (up to ``batch_max`` packets, or what arrived within ``batch_wait`` seconds) in one transaction
+via :func:`ecobrain.ingest.services.ingest_packets`. Only after that commit are the data acks sent, each on its
+packet's connection (ARCHITECTURE.md decision 4). The queue
 is bounded (``queue_max`` frames, ``queue_bytes`` bytes, counting the batch being written): when it is full
 the connections stop reading until the writer catches up, so memory stays bounded and TCP slows the data
 loggers down. See docs/hj212.md, "Gateway".
