@@ -11,8 +11,6 @@ import contextlib
 import os
 import signal
 import socket
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -24,6 +22,7 @@ from tests import factories
 from tests.ingest.data_loggers import FACTORS, make_upload
 from tests.ingest.gateway_helpers import FrameReader, wait_for
 from tests.ingest.gateway_process import GatewayProcess, free_port, shared_database
+from tests.test_cli import ecobrain
 
 PW = "proc-212"
 ON_POSTGRES = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
@@ -86,15 +85,7 @@ def test_two_processes_share_the_port_store_every_value_once_and_stop_on_sigterm
 
 @pytest.mark.skipif(ON_POSTGRES, reason="the refusal is SQLite's")
 def test_several_processes_are_refused_on_sqlite(tmp_path):
-    env = {"ECOBRAIN_DATA_DIR": str(tmp_path), "ECOBRAIN_SECRET_KEY": "t" * 40, "PATH": "/usr/bin:/bin"}
-    result = subprocess.run(  # noqa: S603 - our own interpreter and module
-        [sys.executable, "-m", "ecobrain", "gateway", "--port", str(free_port()), "--processes", "2"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = ecobrain(tmp_path, "gateway", "--port", str(free_port()), "--processes", "2", ECOBRAIN_SECRET_KEY="t" * 40)
     assert result.returncode != 0
     assert "--processes above 1 needs PostgreSQL" in result.stderr
 
@@ -105,15 +96,9 @@ def test_processes_that_cannot_listen_make_the_command_fail(transactional_db, tm
         taken.bind(("127.0.0.1", 0))  # held without SO_REUSEPORT: nobody else may listen on it
         taken.listen()
         port = str(taken.getsockname()[1])
-        env = GatewayProcess(url, 0, tmp_path).env
-        result = subprocess.run(  # noqa: S603 - our own interpreter and module
-            [sys.executable, "-m", "ecobrain", "gateway", "--port", port, "--processes", "2"],
-            env=env,
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
+        key = settings.SECRET_KEY
+        result = ecobrain(
+            tmp_path, "gateway", "--port", port, "--processes", "2", ECOBRAIN_DATABASE_URL=url, ECOBRAIN_SECRET_KEY=key
         )
     assert result.returncode != 0
     assert "a gateway process could not start" in result.stderr

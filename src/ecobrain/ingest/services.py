@@ -377,17 +377,12 @@ def _store_batch(frames: list[Frame], data: list[tuple[int, Packet, int, str, da
                 continue
             series_id = series[(device_id, factor_id)]
             series_ids.append(series_id)
-            size = len(values)
-            if main in values and (size == 1 or (size == 2 and "Flag" in values)):  # no other statistics
-                stats = {}
-            else:
-                stats = {suffix: text for suffix, text in values.items() if suffix != main and suffix != "Flag"}
             rows.append(
                 value_row(
                     series_id,
                     period_start,
                     values.get(main, ""),
-                    stats,
+                    {suffix: text for suffix, text in values.items() if suffix != main and suffix != "Flag"},
                     values.get("Flag", ""),
                     0,
                     rules.get(series_id),

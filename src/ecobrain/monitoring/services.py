@@ -96,17 +96,6 @@ def store_observations(
     return StoreResult(inserted=len(values) - updated, updated=updated)
 
 
-def store_observation_revisions(
-    rows: Iterable[ObservationRow], *, resolution: str, received_at: datetime | None = None
-) -> dict[tuple[int, datetime], int]:
-    """Like :func:`store_observations`, but returns each key's revision after the upsert: (series id, period
-    start in UTC) → 1 for an inserted row, 2+ for an updated one."""
-    values = _prepare(rows, received_at)
-    revisions = dict.fromkeys(((row[0], row[1]) for row in values), 1)
-    revisions.update(_write(values, resolution=resolution))
-    return revisions
-
-
 def store_value_rows(values: list[tuple], *, resolution: str) -> dict[tuple[int, datetime], int]:
     """The HJ 212 gateway's batch path: upsert rows already built by :func:`value_row`, each key (series id, aware
     UTC period start) at most once, and return the keys that were UPDATED (a re-send: revision 2+) with their
@@ -162,12 +151,8 @@ def _prepare(rows: Iterable[ObservationRow], received_at: datetime | None) -> li
         value_row(
             key[0], key[1], row.value_text, row.stats, row.device_flag, row.qc_flags, rules.get(key[0]), received_at
         )
-        for key, row in sorted(unique.items(), key=_first)
+        for key, row in sorted(unique.items())  # keys are unique: rows are never compared
     ]
-
-
-def _first(item: tuple):
-    return item[0]
 
 
 def _write(values: list[tuple], *, resolution: str) -> dict[tuple[int, datetime], int]:

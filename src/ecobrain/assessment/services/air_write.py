@@ -17,6 +17,7 @@ import numpy as np
 from django.db import connection
 
 from ecobrain.assessment.models import RecomputeWatermark
+from ecobrain.core import bulk
 
 LOCK_NAME = "air"
 ROWS_PER_STATEMENT = 500
@@ -69,14 +70,13 @@ def insert_rows(model, block: RowBlock) -> int:
         one = "(" + ", ".join(["?"] * len(block.columns) + ([literals] if literals else [])) + ")"
         per = max(1, min(ROWS_PER_STATEMENT, _max_params() // len(block.columns)))
         statements: dict[int, str] = {}
-        raw = cursor.cursor
         for at in range(0, n, per):
             chunk = block.table[at : at + per]
             if len(chunk) not in statements:
                 statements[len(chunk)] = f"INSERT INTO {table} ({names}) VALUES {', '.join([one] * len(chunk))}"  # noqa: S608
-            # sqlite3's own execute with ? placeholders: Django's wrapper would rewrite %s in the long statement
+            # The driver's own cursor with ? placeholders: Django's wrapper would rewrite %s in the long statement
             # with a regular expression on every call.
-            sqlite3.Cursor.execute(raw, statements[len(chunk)], chunk.ravel().tolist())
+            bulk.sqlite_fetchall(cursor.db, statements[len(chunk)], chunk.ravel().tolist())
     return n
 
 
