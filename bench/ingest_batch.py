@@ -39,6 +39,7 @@ def measure(backend: str, devices: int, batch: int, batches: int) -> dict:
         from django.db import connection
         from django.utils import timezone
 
+        from ecobrain.core.processes import tune_gc
         from ecobrain.ingest import services
         from ecobrain.monitoring.models import ArchivedPacket, HourObservation
         from ecobrain.standards.hj212 import decode
@@ -51,6 +52,7 @@ def measure(backend: str, devices: int, batch: int, batches: int) -> dict:
         # Warm-up: series created, caches filled (a running gateway's steady state), on packets not measured.
         warm = [fleet[i].frame(per_device + 1)[0] for i in range(devices)]
         services.ingest_packets([(raw, "127.0.0.1:1", None) for raw in warm])
+        tune_gc()  # the garbage collector as `ecobrain gateway` sets it up
 
         def decode_all() -> None:
             for raw in frames:

@@ -14,6 +14,7 @@ In production the same parts run as separate processes (`web`, `gateway`, `worke
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 import threading
@@ -23,6 +24,26 @@ from dataclasses import dataclass
 from typing import Any
 
 logger = logging.getLogger(__name__)
+
+# The cyclic garbage collector's thresholds in a long-running service process (see tune_gc): a young-generation
+# collection after 50,000 new container objects instead of CPython's 700.
+SERVICE_GC_THRESHOLDS = (50_000, 20, 100)
+
+
+def tune_gc() -> None:
+    """Set up the garbage collector of a service process (`ecobrain gateway`, `serve`, `demo`) once it has started.
+
+    The HJ 212 gateway's writer makes thousands of short-lived tuples and dicts per batch (a row per value, the
+    driver's result rows): with CPython's default threshold of 700 the collector runs every few hundred rows and,
+    every hundredth time, walks every object of the process, Django's models and URL patterns included: 14 % of
+    the writer's CPU on this project's bench (bench/README.md, "Where the time goes"). Here the objects made at
+    start-up are frozen (``gc.freeze``: the full collections no longer walk them) and the young generation is
+    collected after :data:`SERVICE_GC_THRESHOLDS` new objects. Memory is unaffected: almost everything the writer
+    makes is freed by reference counting, and the young generation holds at most some megabytes.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*SERVICE_GC_THRESHOLDS)
 
 
 class ComponentError(RuntimeError):

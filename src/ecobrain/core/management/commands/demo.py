@@ -12,7 +12,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from ecobrain.core.management.commands.serve import add_serve_arguments, complete_options, run_group
-from ecobrain.core.processes import LoopComponent, serve_components
+from ecobrain.core.processes import LoopComponent, serve_components, tune_gc
 
 DEMO_BACKFILL_HOURS = 24  # history on first start, so the charts are not empty
 
@@ -76,6 +76,7 @@ class Command(BaseCommand):
         components = serve_components(options)
         if not options["no_simulator"]:
             components.append(self.simulator(options, seed))
+        tune_gc()  # after Django and the components are set up: their objects are frozen
         run_group(components, self.stdout)
 
     def simulator(self, options: dict, seed: int) -> LoopComponent:

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from ecobrain.core.processes import SERVE_COMPONENTS, ComponentError, ProcessGroup, serve_components
+from ecobrain.core.processes import SERVE_COMPONENTS, ComponentError, ProcessGroup, serve_components, tune_gc
 
 
 class Command(BaseCommand):
@@ -17,7 +17,9 @@ class Command(BaseCommand):
         add_serve_arguments(parser)
 
     def handle(self, *args, **options):
-        run_group(serve_components(complete_options(options)), self.stdout)
+        components = serve_components(complete_options(options))
+        tune_gc()  # after Django and the components are set up: their objects are frozen
+        run_group(components, self.stdout)
 
 
 def add_serve_arguments(parser) -> None:

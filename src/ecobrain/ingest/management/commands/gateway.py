@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
+from ecobrain.core.processes import tune_gc
 from ecobrain.ingest.gateway import Gateway
 from ecobrain.standards.hj212 import MAX_DATA_LENGTH
 
@@ -95,6 +96,7 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"HJ 212 gateway on {host}:{port} (Ctrl+C to stop)")
         self.stdout.flush()
+        tune_gc()
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(_serve(gateway))
 
