@@ -16,8 +16,6 @@ import pytest
 from django.db import IntegrityError, connection
 from django.test.utils import CaptureQueriesContext
 
-from ecobrain.accounts.choices import SecurityEventKind
-from ecobrain.audit.models import SecurityEvent
 from ecobrain.ingest import services
 from ecobrain.ingest.services import FAILED, ingest_packet, ingest_packets
 from ecobrain.monitoring.choices import PacketOutcome
@@ -209,7 +207,7 @@ def test_series_ids_are_cached_after_commit_and_forgotten_when_deleted(qindu):
 
 def test_a_failed_batch_empties_the_series_cache(monkeypatch, devices):
     services._series_ids[(devices[0].pk, 1)] = 10**9  # a stale id (its series deleted by another process)
-    monkeypatch.setattr(services, "_write_batch", lambda prepared: 1 / 0)
+    monkeypatch.setattr(services, "_ingest_batch", lambda frames: 1 / 0)
     assert batch([upload(mn_of(0), 1)])[0].outcome == PacketOutcome.STORED  # the fallback stores it
     assert services._series_ids == {}
 
@@ -247,32 +245,6 @@ def test_a_full_queue_stops_reading_until_the_writer_catches_up(monkeypatch, qin
             time.sleep(0.01)
     assert HourObservation.objects.count() == 80
     assert gw.writer.queued_frames == 0
-
-
-@pytest.mark.django_db(transaction=True)
-def test_the_gateway_prepares_the_next_batch_while_it_writes_where_the_database_allows(qindu):
-    """PostgreSQL (and SQLite on a file): a second thread reads and builds each batch while the writer writes the
-    one before (docs/hj212.md, "Gateway: the batch path"); an in-memory SQLite database, whose connections lock
-    each other's tables, keeps to the writer alone. Either way every packet is stored once and acked."""
-    for i in range(3):
-        factories.device(mn=mn_of(i), password=PW, station=factories.station(qindu))
-    ingest_packets([(upload(mn_of(i), 0), "10.0.0.9:5000", None) for i in range(3)])  # the series exist
-    with running_gateway(batch_wait=0.02) as gw:
-        sock = connect(gw)
-        for hour in range(1, 41):
-            sock.sendall(b"".join(upload(mn_of(i), hour) for i in range(3)))
-            time.sleep(0.002)
-        acks = FrameReader(sock).read(120, wait=10)
-        sock.close()
-    assert len(acks) == 120
-    assert HourObservation.objects.count() == 2 * 3 * 41
-    assert set(HourObservation.objects.values_list("revision", flat=True)) == {1}
-    in_memory = connection.vendor == "sqlite" and connection.is_in_memory_db()
-    assert gw.writer.prepare_ahead is not in_memory
-    if in_memory:
-        assert gw.writer.prepared_batches == 0
-    else:
-        assert gw.writer.prepared_batches >= 1
 
 
 def test_the_wal_checkpointer_checkpoints_a_sqlite_file_outside_the_writer(tmp_path):
@@ -322,54 +294,3 @@ def test_a_decoder_failure_other_than_a_decode_error_archives_the_frame(monkeypa
     archived = ArchivedPacket.objects.get(pk=results[1].archive_id)
     assert (archived.outcome, archived.mn) == (PacketOutcome.DECODE_ERROR, mn_of(1))
     assert "RuntimeError: codec bug" in archived.detail
-
-
-def frames_of(raws: list[bytes]) -> list[services.Frame]:
-    return [services.Frame.of(raw, "10.0.0.9:5000", None) for raw in raws]
-
-
-def test_a_batch_prepared_ahead_is_written_as_the_batch_path_writes_it(devices):
-    """``prepare_batch`` (the gateway's preparing thread) reads and builds, ``ingest_packets(prepared=…)`` writes:
-    same outcomes, archive rows and values as the batch path in one go, a re-send within the batch included."""
-    batch([upload(mn_of(i), 0) for i in range(3)])  # the series exist
-    raws = [upload(mn_of(0), 1), upload(mn_of(1), 1, so2="7"), upload(mn_of(0), 1, so2="13"), upload("NOPE", 1)]
-    frames = frames_of(raws)
-    before = ArchivedPacket.objects.count()
-    prepared = services.prepare_batch(frames)
-    assert prepared is not None
-    assert ArchivedPacket.objects.count() == before  # preparing writes nothing, not even the security event
-    results = ingest_packets(frames, prepared=prepared)
-    assert [r.outcome for r in results] == [
-        PacketOutcome.STORED,
-        PacketOutcome.STORED,
-        PacketOutcome.DUPLICATE,  # the re-send in the same batch: a later round, revision 2
-        PacketOutcome.UNKNOWN_MN,
-    ]
-    row = HourObservation.objects.get(series__device__mn=mn_of(0), series__factor__code="a21026", revision=2)
-    assert row.value_text == "13"
-    assert SecurityEvent.objects.filter(kind=SecurityEventKind.DEVICE_AUTH_FAILED, detail__mn="NOPE").count() == 1
-    assert ArchivedPacket.objects.count() == before + 4
-
-
-def test_a_batch_with_a_series_not_yet_created_is_not_prepared_ahead(devices):
-    """Preparing never writes: a device's first values need their series created, which the write does."""
-    frames = frames_of([upload(mn_of(5), 0)])
-    assert services.prepare_batch(frames) is None
-    assert not Series.objects.filter(device__mn=mn_of(5)).exists()
-    assert [r.outcome for r in ingest_packets(frames)] == [PacketOutcome.STORED]
-    assert services.prepare_batch(frames_of([upload(mn_of(5), 1)])) is not None
-
-
-def test_a_part_of_a_split_message_is_not_prepared_ahead(devices):
-    document = {"qn": "20260301000000000", "st": "22", "cn": "2061", "pw": PW, "mn": mn_of(0), "flag": 7}
-    part = encode(packet_from_json({**document, "pnum": 2, "pno": 1, "cp": {"DataTime": "20260301000000"}}))
-    assert services.prepare_batch(frames_of([part]), services.SplitMessages()) is None
-
-
-def test_a_prepared_batch_is_only_written_for_its_own_frames(devices):
-    batch([upload(mn_of(0), 0)])  # the series exist
-    frames = frames_of([upload(mn_of(0), 1)])
-    prepared = services.prepare_batch(frames_of([upload(mn_of(0), 1)]))
-    assert prepared is not None
-    with pytest.raises(ValueError, match="not of these frames"):
-        ingest_packets(frames, prepared=prepared)

@@ -111,7 +111,6 @@ class BatchWriter:
         max_auth_failures: int | None = None,
         command_poll: float = 1.0,
         session_interval: float = 0.5,
-        prepare_ahead: bool | None = None,
     ) -> None:
         self.loop = loop
         self.batch_max = batch_max
@@ -131,15 +130,6 @@ class BatchWriter:
         self._autocheckpoint_off = None  # the driver connection whose automatic checkpoint is off
         self._queue: queue.SimpleQueue[_Work | _Closed | _Call | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="hj212-writer", daemon=True)
-        # Prepare ahead (docs/hj212.md, "Gateway: the batch path"): a second thread takes the frames off the queue
-        # in batches and reads and builds each batch's rows (services.prepare_batch) while the writer writes the
-        # one before; the writer takes (items, prepared batch or None, stopping) from ``_ready``, one batch ahead
-        # at most. None (the default) prepares ahead where a second connection may read while the writer writes:
-        # PostgreSQL, and SQLite on a file (WAL), not an in-memory SQLite database (shared-cache table locks).
-        self.prepare_ahead = prepare_ahead
-        self._ready: queue.Queue[tuple[list, services.PreparedBatch | None, bool]] = queue.Queue(maxsize=1)
-        self._preparer: threading.Thread | None = None
-        self.prepared_batches = 0  # batches the writer got prepared (the others it read and built itself)
         self.batches = 0
         self.packets = 0
         self.failed_batches = 0
@@ -155,11 +145,6 @@ class BatchWriter:
         self._traffic_due: float | None = None
 
     def start(self) -> None:
-        if self.prepare_ahead is None:
-            self.prepare_ahead = _concurrent_reads()
-        if self.prepare_ahead:
-            self._preparer = threading.Thread(target=self._prepare_run, name="hj212-prepare", daemon=True)
-            self._preparer.start()
         self._thread.start()
 
     def submit(self, work: _Work) -> None:
@@ -205,69 +190,9 @@ class BatchWriter:
         return future.result(timeout)
 
     def stop(self, timeout: float = 10.0) -> None:
-        """Finish what is queued, then end the threads."""
+        """Finish what is queued, then end the thread."""
         self._queue.put(None)
         self._thread.join(timeout)
-        if self._preparer is not None:
-            self._preparer.join(timeout)
-
-    def _collect(self, timeout: float | None) -> tuple[list, bool] | None:
-        """The next batch off the queue: the first item (waiting up to ``timeout`` seconds; None when none came),
-        then whatever is queued, up to ``batch_max`` frames (or what comes within ``batch_wait``); and whether the
-        stop marker came."""
-        try:
-            first = self._queue.get(timeout=timeout)
-        except queue.Empty:
-            return None
-        if first is None:
-            return [], True
-        items = [first]
-        works = 1 if isinstance(first, _Work) else 0
-        deadline = time.monotonic() + self.batch_wait
-        while works < self.batch_max:
-            remaining = deadline - time.monotonic()
-            try:
-                item = self._queue.get(timeout=remaining) if remaining > 0 else self._queue.get_nowait()
-            except queue.Empty:
-                break
-            if item is None:
-                return items, True
-            items.append(item)
-            works += isinstance(item, _Work)
-        return items, False
-
-    def _prepare_run(self) -> None:
-        """The preparing thread: batches off the queue, each prepared, handed to the writer in order."""
-        try:
-            stopping = False
-            while not stopping:
-                items, stopping = self._collect(None)
-                frames = [item.frame for item in items if isinstance(item, _Work)]
-                self._ready.put((items, self._prepare(frames) if frames else None, stopping))
-        finally:
-            connections.close_all()
-
-    def _prepare(self, frames: list[services.Frame]) -> services.PreparedBatch | None:
-        if self._ingest is not None:  # a test's own ingest function: it reads for itself
-            return None
-        try:
-            _check_connections()
-            return services.prepare_batch(frames, self.split)
-        except Exception:  # the writer reads and builds this batch itself, and meets the error if it lasts
-            logger.debug("preparing a batch of %d HJ 212 frames failed", len(frames), exc_info=True)
-            return None
-
-    def _next(self) -> tuple[list, services.PreparedBatch | None, bool] | None:
-        """The writer's next batch (items, the batch prepared or None, stopping), or None when none came before
-        the sessions or a command poll are due."""
-        timeout = self._seconds_to_wait()
-        if self._preparer is None:
-            collected = self._collect(timeout)
-            return None if collected is None else (collected[0], None, collected[1])
-        try:
-            return self._ready.get(timeout=timeout)
-        except queue.Empty:
-            return None
 
     def _run(self) -> None:
         try:
@@ -275,17 +200,33 @@ class BatchWriter:
             self._start_checkpointer()
             stopping = False
             while not stopping:
-                step = self._next()
-                if step is None:
+                try:
+                    first = self._queue.get(timeout=self._seconds_to_wait())
+                except queue.Empty:
                     self._flush_sessions_if_due()
                     if self.dispatcher.seconds_to_poll() == 0:
                         self._poll_commands()
                     continue
-                items, prepared, stopping = step
+                if first is None:
+                    break
+                items = [first]
+                works = 1 if isinstance(first, _Work) else 0
+                deadline = time.monotonic() + self.batch_wait
+                while works < self.batch_max:
+                    remaining = deadline - time.monotonic()
+                    try:
+                        item = self._queue.get(timeout=remaining) if remaining > 0 else self._queue.get_nowait()
+                    except queue.Empty:
+                        break
+                    if item is None:
+                        stopping = True
+                        break
+                    items.append(item)
+                    works += isinstance(item, _Work)
                 batch = [item for item in items if isinstance(item, _Work)]
                 if batch:
                     try:
-                        self._commit(batch, prepared)
+                        self._commit(batch)
                     finally:
                         nbytes = sum(len(work.raw) for work in batch)
                         with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits any more
@@ -308,13 +249,6 @@ class BatchWriter:
             if self.checkpointer is not None:
                 self.checkpointer.stop()
             connections.close_all()
-            logger.info(
-                "HJ 212 writer stopped: %d packets in %d batches (%d prepared ahead), %d batches failed",
-                self.packets,
-                self.batches,
-                self.prepared_batches,
-                self.failed_batches,
-            )
 
     def _seconds_to_wait(self) -> float:
         """How long the idle writer may wait for frames: until the next command poll or the sessions are due."""
@@ -385,17 +319,13 @@ class BatchWriter:
                     gone.append(device_id)
         sessions.mark_disconnected(gone, gateway=self.gateway_id, at=at)
 
-    def _commit(self, batch: list[_Work], prepared: services.PreparedBatch | None = None) -> None:
+    def _commit(self, batch: list[_Work]) -> None:
         _check_connections()
         try:
             if self.checkpointer is not None:
                 self._autocheckpoint_off = _no_autocheckpoint(self._autocheckpoint_off)
             ingest = self._ingest or services.ingest_packets  # looked up per batch (tests replace it)
-            if prepared is not None:
-                self.prepared_batches += 1
-                results = ingest(prepared.frames, split=self.split, prepared=prepared)
-            else:
-                results = ingest([w.frame for w in batch], split=self.split)
+            results = ingest([w.frame for w in batch], split=self.split)
         except Exception:
             self.failed_batches += 1
             logger.exception("group commit of %d HJ 212 packets failed: no acks sent, devices will resend", len(batch))
@@ -568,9 +498,7 @@ class Gateway:
         command_poll: float = 1.0,
         session_interval: float = 0.5,
         reuse_port: bool = False,
-        prepare_ahead: bool | None = None,
     ) -> None:
-        self.prepare_ahead = prepare_ahead  # BatchWriter's: None prepares ahead where the database allows it
         self.reuse_port = reuse_port  # SO_REUSEPORT: several gateway processes listen on one port (--processes)
         self.max_auth_failures = max_auth_failures
         self.session_interval = session_interval
@@ -605,7 +533,6 @@ class Gateway:
             max_auth_failures=self.max_auth_failures,
             command_poll=self.command_poll,
             session_interval=self.session_interval,
-            prepare_ahead=self.prepare_ahead,
         )
         self.writer.start()
         try:
@@ -689,16 +616,6 @@ def _no_autocheckpoint(done):
     if raw is not done:
         raw.execute("PRAGMA wal_autocheckpoint=0")
     return raw
-
-
-def _concurrent_reads() -> bool:
-    """Whether another thread's connection may read while the writer's transaction is open: not on an in-memory
-    SQLite database, where the connections share one cache and a reader locks the tables the writer writes."""
-    conn = connections["default"]
-    if conn.vendor != "sqlite":
-        return True
-    name = str(conn.settings_dict.get("NAME") or "")
-    return not (conn.is_in_memory_db() or name.startswith("file:"))
 
 
 def _send_acks(acks: dict[Connection, list[bytes]]) -> None:

@@ -150,10 +150,7 @@ def ingest_packet(
 
 
 def ingest_packets(
-    items: Iterable[Frame | tuple[bytes, str, datetime | None]],
-    *,
-    split: SplitMessages | None = None,
-    prepared: PreparedBatch | None = None,
+    items: Iterable[Frame | tuple[bytes, str, datetime | None]], *, split: SplitMessages | None = None
 ) -> list[IngestResult]:
     """Group commit: what ``ingest_packet`` does for each ``(raw, peer, received_at)``, inside ONE transaction.
 
@@ -165,24 +162,16 @@ def ingest_packets(
     outcome ``FAILED`` and no ack. Returns after commit, in input order, so every ``ack_due`` result may be
     acknowledged now; if the commit itself fails the exception propagates and no packet of the batch may be
     acknowledged.
-
-    ``prepared`` is what :func:`prepare_batch` made of these very frames beforehand (the gateway prepares the next
-    batch while this one is written): the batch's rows are then written as prepared, without reading again.
     """
     frames = [item if isinstance(item, Frame) else Frame.of(*item) for item in items]
-    if prepared is not None and (
-        len(prepared.frames) != len(frames) or any(a is not b for a, b in zip(prepared.frames, frames, strict=True))
-    ):
-        raise ValueError("the prepared batch is not of these frames")
-    segments = [(True, frames)] if prepared is not None else _segments(frames, split)
     results: list[IngestResult] = []
     try:
         with transaction.atomic():
-            for fast, segment in segments:
+            for fast, segment in _segments(frames, split):
                 if fast:
                     try:
                         with transaction.atomic():
-                            results.extend(_write_batch(prepared or _prepare_batch(segment, create_series=True)))
+                            results.extend(_ingest_batch(segment))
                         continue
                     except Exception:
                         _series_ids.clear()  # perhaps a series cached and since deleted: read them again
@@ -273,44 +262,20 @@ class _Pending:
     skipped: list[str]
 
 
-@dataclass(slots=True)
-class PreparedBatch:
-    """A batch of frames read and turned into rows (:func:`prepare_batch`), ready for :func:`ingest_packets`."""
+def _ingest_batch(frames: list[Frame]) -> list[IngestResult]:
+    """The batch path (not split parts): a constant number of statements however many packets, besides one
+    security event per refused packet. Same outcomes, archive rows and values as ``ingest_packet`` one by one.
 
-    frames: list[Frame]
-    outcomes: list[StoredValues | None]  # None: a data packet, whose outcome the upsert decides
-    device_ids: list[int | None]
-    events: list[dict]  # security events to record with the batch (refused packets)
-    rounds: list[dict[str, list[tuple]]]  # round → resolution → value_row tuples
-    pending: list[_Pending]
-    series_read: dict[tuple[int, int], int]  # series ids read from the database, cached once the batch commits
-
-
-def prepare_batch(frames: list[Frame], split: SplitMessages | None = None) -> PreparedBatch | None:
-    """Read what the batch path needs (devices, factors, series, QC rules) and build every row, WITHOUT writing:
-    for a thread that prepares the next batch while the current one is written (the gateway's, docs/hj212.md).
-
-    None when the batch cannot be prepared ahead: a part of a split message (with ``split``), or a series that
-    does not exist yet (it is created by the write). ``ingest_packets(frames, prepared=...)`` then writes it; as
-    with any batch, what was read may have changed by then only as it may between two batches (a device's new
-    password applies from the next batch on)."""
-    if split is not None and any(f.packet is not None and f.packet.is_split for f in frames):
-        return None
-    return _prepare_batch(frames, create_series=False)
-
-
-def _prepare_batch(frames: list[Frame], *, create_series: bool) -> PreparedBatch | None:
-    """The reading half of the batch path (not split parts): outcomes of the packets that store nothing, and the
-    rows of the others (``_rows``). Writes nothing, except missing series when ``create_series``; returns None
-    when one is missing and it may not."""
+    Two packets of the batch with the same key (a re-send within the batch) are upserted in successive rounds,
+    so the second one updates the row as it would have one by one: revision 2, outcome duplicate, its value.
+    """
     mns = {f.packet.mn for f in frames if f.packet is not None}
     devices = {
         mn: (pk, token)
         for mn, pk, token in Device.objects.filter(mn__in=mns).values_list("mn", "pk", "password_encrypted")
     }
-    outcomes: list[StoredValues | None] = []
+    outcomes: list[StoredValues] = []
     device_ids: list[int | None] = []
-    events: list[dict] = []
     data: list[tuple[int, Packet, int, str, datetime]] = []  # (index, packet, device id, resolution, period start)
     for index, frame in enumerate(frames):
         packet = frame.packet
@@ -319,33 +284,16 @@ def _prepare_batch(frames: list[Frame], *, create_series: bool) -> PreparedBatch
             outcome = StoredValues(PacketOutcome.DECODE_ERROR, frame.error)
         else:
             device_id, token = devices.get(packet.mn, (None, ""))
-            outcome = _triage(packet, device_id, token, frame.peer, events)
+            outcome = _triage(packet, device_id, token, frame.peer)
             if outcome is None:
                 resolution = RESOLUTION_BY_CN[packet.cn]
                 data.append((index, packet, device_id, resolution, packet.data_time.astimezone(UTC)))
         outcomes.append(outcome)
         device_ids.append(device_id)
-    prepared = PreparedBatch(frames, outcomes, device_ids, events, [], [], {})
-    if data and not _rows(prepared, frames, data, create_series=create_series):
-        return None
-    return prepared
 
-
-def _write_batch(prepared: PreparedBatch) -> list[IngestResult]:
-    """The writing half of the batch path: a constant number of statements however many packets, besides one
-    security event per refused packet. Same outcomes, archive rows and values as ``ingest_packet`` one by one.
-
-    Two packets of the batch with the same key (a re-send within the batch) are upserted in successive rounds,
-    so the second one updates the row as it would have one by one: revision 2, outcome duplicate, its value.
-    """
-    for event in prepared.events:
-        record_security_event(SecurityEventKind.DEVICE_AUTH_FAILED, **event)
-    if prepared.series_read:  # dropped if this batch rolls back
-        transaction.on_commit(functools.partial(_series_ids.update, prepared.series_read))
-    outcomes = prepared.outcomes
-    for index, stored in _store_rows(prepared).items():
+    for index, stored in _store_batch(frames, data).items():
         outcomes[index] = stored
-    frames, device_ids = prepared.frames, prepared.device_ids
+
     archives = [
         _archive_values(frame, stored, device_id)
         for frame, stored, device_id in zip(frames, outcomes, device_ids, strict=True)
@@ -371,13 +319,15 @@ def _write_batch(prepared: PreparedBatch) -> list[IngestResult]:
     ]
 
 
-def _triage(packet: Packet, device_id: int | None, token: str, peer: str, events: list[dict]) -> StoredValues | None:
+def _triage(packet: Packet, device_id: int | None, token: str, peer: str) -> StoredValues | None:
     """What becomes of a decoded packet that stores no values (refused, accepted, unsupported, bad DataTime);
-    None for a data packet whose values are to be stored. A refused one adds its security event to ``events``."""
+    None for a data packet whose values are to be stored. Records the security event of a refused one."""
     if device_id is None or not _password_matches(token, packet.pw):
         outcome = PacketOutcome.UNKNOWN_MN if device_id is None else PacketOutcome.AUTH_FAILED
         reason = "MN 未登记" if device_id is None else "访问密码错误"
-        events.append({"ip": ip_of(peer), "mn": packet.mn[:64], "cn": packet.cn, "reason": reason})
+        record_security_event(
+            SecurityEventKind.DEVICE_AUTH_FAILED, ip=ip_of(peer), mn=packet.mn[:64], cn=packet.cn, reason=reason
+        )
         return StoredValues(outcome, reason)
     if packet.cn not in RESOLUTION_BY_CN:
         if packet.cn in ACCEPTED_CNS:
@@ -394,29 +344,25 @@ def _triage(packet: Packet, device_id: int | None, token: str, peer: str, events
     return None
 
 
-def _rows(
-    prepared: PreparedBatch, frames: list[Frame], data: list[tuple[int, Packet, int, str, datetime]], *, create_series
-) -> bool:
-    """Build the rows of the batch's data packets into ``prepared`` (its rounds and pending packets); False when
-    a series is missing and ``create_series`` is off.
+def _store_batch(frames: list[Frame], data: list[tuple[int, Packet, int, str, datetime]]) -> dict[int, StoredValues]:
+    """Upsert the values of the batch's data packets: one statement per resolution and round; index → outcome.
 
     This is the gateway's hot path (bench/README.md, "Where the time goes"): one pass over each packet's values,
     each value's row built once (``value_row``) from the decoded CP, no work per value that can be done per
     packet or per batch.
     """
+    if not data:
+        return {}
     codes = {code for _, packet, *_ in data for code in packet.factors}
     factors = dict(MonitoringFactor.objects.filter(code__in=codes).values_list("code", "pk"))
-    pairs = {(device_id, factors[c]) for _, p, device_id, *_ in data for c in p.factors if c in factors}
-    series = _batch_series(pairs, prepared.series_read, create=create_series)
-    if series is None:
-        return False
+    series = _batch_series({(device_id, factors[c]) for _, p, device_id, *_ in data for c in p.factors if c in factors})
     rules = series_rules(series.values())
-    rounds = prepared.rounds
+    rounds: list[dict[str, list[tuple]]] = []
     # A device's packet for a period already in a round (a re-send within the batch) goes in a later round, so
     # it updates the rows the earlier one wrote, as it would one by one. (Series belong to one device, so two
     # packets can only share a key when they share device, resolution and period start.)
     last_round: dict[tuple[int, str, datetime], int] = {}
-    pending = prepared.pending
+    pending: list[_Pending] = []
     # One receive time for every row the batch stores: its latest packet's (the statement writes one per call).
     received_at = max(frames[index].received_at for index, *_ in data)
     for index, packet, device_id, resolution, period_start in data:
@@ -449,19 +395,14 @@ def _rows(
             rounds.append({})
         rounds[number].setdefault(resolution, []).extend(rows)
         pending.append(_Pending(index, resolution, number, series_ids, period_start, skipped))
-    return True
-
-
-def _store_rows(prepared: PreparedBatch) -> dict[int, StoredValues]:
-    """Upsert the prepared rows: one statement per resolution and round; index → outcome of each data packet."""
     updated = {
         (number, resolution): store_value_rows(rows, resolution=resolution)
-        for number, by_resolution in enumerate(prepared.rounds)
+        for number, by_resolution in enumerate(rounds)
         for resolution, rows in by_resolution.items()
         if rows
     }
     stored = {}
-    for item in prepared.pending:
+    for item in pending:
         again = updated.get((item.round, item.resolution))
         count = len(item.series_ids)
         repeats = sum(1 for series_id in item.series_ids if (series_id, item.period_start) in again) if again else 0
@@ -486,11 +427,8 @@ def forget_series_id(device_id: int, factor_id: int) -> None:
     _series_ids.pop((device_id, factor_id), None)
 
 
-def _batch_series(
-    pairs: set[tuple[int, int]], read: dict[tuple[int, int], int], *, create: bool
-) -> dict[tuple[int, int], int] | None:
-    """(device id, factor id) → series id for the batch; the ids read from the database (not cached) are added to
-    ``read``. A missing series is created (``ensure_series``) when ``create``, else the answer is None."""
+def _batch_series(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], int]:
+    """(device id, factor id) → series id for the batch, creating the missing series (``ensure_series``)."""
     now = time.monotonic()
     if now - _series_ids_since[0] > SERIES_IDS_SECONDS or len(_series_ids) > _SERIES_IDS_MAX:
         _series_ids.clear()
@@ -499,23 +437,22 @@ def _batch_series(
     wanted = pairs - found.keys()
     if not wanted:
         return found
-    read.update(
-        ((device_id, factor_id), pk)
+    read = {
+        (device_id, factor_id): pk
         for device_id, factor_id, pk in Series.objects.filter(
             device_id__in={d for d, _ in wanted}, factor_id__in={f for _, f in wanted}
         )
         .order_by()
         .values_list("device_id", "factor_id", "pk")
         if (device_id, factor_id) in wanted
-    )
+    }
     missing: dict[int, set[int]] = {}
     for device_id, factor_id in wanted - read.keys():
         missing.setdefault(device_id, set()).add(factor_id)
-    if missing and not create:
-        return None
     for device_id, factor_ids in missing.items():
         for factor_id, pk in ensure_series(device_id, factor_ids).items():
             read[(device_id, factor_id)] = pk
+    transaction.on_commit(functools.partial(_series_ids.update, read))  # dropped if this batch rolls back
     found.update(read)
     return found
 
@@ -556,7 +493,7 @@ def _password_matches(token: str, raw: str) -> bool:
     if not token:
         return False
     key = (settings.FIELD_ENCRYPTION_KEY, token)
-    stored = _clear_passwords.get(key, _UNSEEN)  # one look-up: another thread may clear the cache meanwhile
+    stored = _clear_passwords.get(key, _UNSEEN)  # one look-up: another thread (MQTT's, say) may clear the cache
     if stored is _UNSEEN:
         if len(_clear_passwords) >= _CLEAR_PASSWORDS_MAX:
             _clear_passwords.clear()

@@ -36,7 +36,7 @@ def series_rules(series_ids: Iterable[int]) -> dict[int, FactorRule | None]:
         rows = Series.objects.filter(pk__in=missing).order_by().values_list("pk", "factor__code", "device__station_id")
         for pk, code, station_id in rows:
             _series_keys[pk] = (code, AMBIENT if station_id is not None else EMISSION)
-    # One look-up per id (.get): another thread (the gateway's preparing thread, say) may clear the cache meanwhile.
+    # One look-up per id (.get): another thread (a web request's, the MQTT subscriber's) may clear the cache meanwhile.
     return {pk: rule_for(*key) if (key := _series_keys.get(pk)) is not None else None for pk in ids}
 
 
