@@ -17,7 +17,7 @@ import pytest
 from django.db import IntegrityError, OperationalError
 
 from ecobrain.ingest import services
-from ecobrain.ingest.gateway import FrameBuffer, Gateway, ack_frame
+from ecobrain.ingest.gateway import Connection, FrameBuffer, Gateway, ack_frame
 from ecobrain.ingest.services import FAILED, ingest_packets
 from ecobrain.monitoring.choices import PacketOutcome
 from ecobrain.monitoring.models import ArchivedPacket, HourObservation
@@ -177,6 +177,23 @@ def test_idle_and_slow_connections_are_closed(device):
         loop.call_soon_threadsafe(gw.stop)
         thread.join(5)
         loop.close()
+
+
+def test_the_timeout_sweep_spares_a_connection_that_waits_for_the_writer():
+    """Idle: no data for idle_timeout; slow frame: a partial frame older than frame_timeout; neither while the
+    connection's reading is paused because the writer's queue is full (it waits for us, not for its device)."""
+    gw = Gateway("127.0.0.1", 0, idle_timeout=600.0, frame_timeout=30.0)
+    assert gw.sweep_interval() == 1.0
+    assert Gateway("127.0.0.1", 0, idle_timeout=0.2, frame_timeout=5.0).sweep_interval() == pytest.approx(0.02)
+    conn = Connection(gw)
+    conn.last_read = 1000.0
+    assert conn.timed_out(1000.0 + 599) is None
+    assert conn.timed_out(1000.0 + 600) == "idle"
+    conn.partial_since = 1000.0
+    assert conn.timed_out(1000.0 + 29) is None
+    assert conn.timed_out(1000.0 + 30) == "slow frame"
+    conn.paused = True
+    assert conn.timed_out(1000.0 + 10_000) is None
 
 
 def test_frame_buffer_cuts_a_stream_anywhere():

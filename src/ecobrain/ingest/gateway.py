@@ -122,7 +122,7 @@ class BatchWriter:
         self.queued_frames = 0
         self.queued_bytes = 0
         self.waits = 0  # how often a connection stopped reading because the queue was full
-        self._room: asyncio.Event | None = None
+        self._paused: set[Connection] = set()  # connections that stopped reading until the queue has room
         self.gateway_id = gateway_id or sessions.gateway_instance_id()
         self._ingest = ingest
         self.wal_checkpoint = wal_checkpoint
@@ -148,7 +148,8 @@ class BatchWriter:
         self._thread.start()
 
     def submit(self, work: _Work) -> None:
-        """Queue a frame (from the event loop's thread); a connection then awaits :meth:`room` before reading on."""
+        """Queue a frame (from the event loop's thread); when :meth:`full`, the connection then stops reading
+        (:meth:`pause`) until the writer has caught up."""
         self.queued_frames += 1
         self.queued_bytes += len(work.raw)
         self._queue.put(work)
@@ -156,23 +157,21 @@ class BatchWriter:
     def full(self) -> bool:
         return self.queued_frames >= self.queue_max or self.queued_bytes >= self.queue_bytes
 
-    async def room(self) -> None:
-        """Wait (in the event loop) until the queue is below its bounds again."""
-        if not self.full():
-            return
+    def pause(self, connection: Connection) -> None:
+        """In the event loop: ``connection`` reads no more until the queue is below its bounds again (TCP then
+        slows the data logger down)."""
         self.waits += 1
-        if self._room is None:
-            self._room = asyncio.Event()
-        while self.full():
-            self._room.clear()
-            await self._room.wait()
+        self._paused.add(connection)
+        connection.pause_reading()
 
     def _written(self, frames: int, nbytes: int) -> None:
-        """In the event loop: ``frames`` queued frames are written (committed or failed); wake the readers."""
+        """In the event loop: ``frames`` queued frames are written (committed or failed); resume the readers."""
         self.queued_frames -= frames
         self.queued_bytes -= nbytes
-        if self._room is not None and not self.full():
-            self._room.set()
+        if self._paused and not self.full():
+            paused, self._paused = self._paused, set()
+            for connection in paused:
+                connection.resume_reading()
 
     def send(self, connection: Connection, data: bytes) -> None:
         """Write ``data`` to a connection from this thread (the event loop does the writing)."""
@@ -417,65 +416,86 @@ class BatchWriter:
             self._traffic_due = time.monotonic() + self.session_interval
 
 
-class Connection:
-    """One device connection: read, frame, hand frames to the writer, send acks; idle and slow-frame timeouts."""
+class Connection(asyncio.Protocol):
+    """One device connection, an asyncio protocol: each read is cut into frames (``FrameBuffer``), each frame is
+    decoded and handed to the writer; acks and commands are written back. The gateway's sweep closes it when idle
+    or when a frame takes too long (:meth:`Gateway._sweep`)."""
 
-    def __init__(self, gateway: Gateway, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    def __init__(self, gateway: Gateway) -> None:
         self.gateway = gateway
-        self.reader = reader
-        self.writer = writer
-        peer = writer.get_extra_info("peername")
-        self.peer = _peer_text(peer)
+        self.transport: asyncio.Transport | None = None
+        self.peer = ""
         self.buffer = FrameBuffer(max_length=gateway.max_length)
         self.frames = 0
         self.device_ids: list[int] = []  # devices authenticated on this connection (written by the writer thread)
         self.auth_failures = 0  # unknown MN or wrong PW so far (written by the writer thread)
         self.refused = False  # closed for too many authentication failures
+        self.last_read = time.monotonic()  # when data last came (the idle timeout counts from here)
+        self.partial_since: float | None = None  # since when an incomplete frame waits for its rest
+        self.paused = False  # reading stopped: the writer's queue is full
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+        self.peer = _peer_text(transport.get_extra_info("peername"))
+        self.last_read = time.monotonic()
+        self.gateway.connections.add(self)
+
+    def data_received(self, data: bytes) -> None:
+        gw = self.gateway
+        now = self.last_read = time.monotonic()
+        received_at = timezone.now()
+        garbage_before = self.buffer.garbage_bytes
+        for raw in self.buffer.feed(data):
+            self.frames += 1
+            gw.writer.submit(_Work(services.Frame.of(raw, self.peer, received_at), self))
+        if self.buffer.garbage_bytes > garbage_before:
+            skipped = self.buffer.garbage_bytes - garbage_before
+            gw.garbage_bytes += skipped
+            logger.info("HJ 212 connection %s: %d bytes of garbage skipped", self.peer, skipped)
+        self.partial_since = (self.partial_since or now) if self.buffer.pending else None
+        if gw.writer.full() and not self.paused:  # backpressure: read no more until the writer has caught up
+            gw.writer.pause(self)
+
+    def eof_received(self) -> bool:
+        return False  # the device is done sending: close our side too
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        gw = self.gateway
+        gw.connections.discard(self)
+        if gw.writer is not None:
+            gw.writer.connection_closed(self)
+
+    def pause_reading(self) -> None:
+        if self.transport is not None and not self.transport.is_closing():
+            self.paused = True
+            self.transport.pause_reading()
+
+    def resume_reading(self) -> None:
+        if self.paused and self.transport is not None and not self.transport.is_closing():
+            self.paused = False
+            self.last_read = time.monotonic()  # waiting for the writer is not the device's idleness
+            self.transport.resume_reading()
 
     def send(self, data: bytes) -> None:
-        if not self.writer.is_closing():
-            self.writer.write(data)
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.write(data)
 
     def close(self) -> None:
-        """End the connection from the gateway's side (the read loop then sees EOF and finishes)."""
-        self.writer.close()
+        """End the connection from the gateway's side (``connection_lost`` follows)."""
+        if self.transport is not None:
+            self.transport.close()
 
-    async def run(self) -> None:
+    def timed_out(self, now: float) -> str | None:
+        """Why the sweep closes this connection now ("idle", "slow frame"), or None. A connection whose reading
+        is paused waits for the writer, not for its device: no timeout then."""
+        if self.paused:
+            return None
         gw = self.gateway
-        partial_since: float | None = None
-        try:
-            while True:
-                timeout = gw.idle_timeout
-                if partial_since is not None:
-                    timeout = min(timeout, max(0.0, partial_since + gw.frame_timeout - time.monotonic()))
-                try:
-                    # asyncio.timeout, not wait_for: wait_for wraps every read in a new Task (3.11)
-                    async with asyncio.timeout(timeout):
-                        data = await self.reader.read(65536)
-                except TimeoutError:
-                    reason = "slow frame" if partial_since is not None else "idle"
-                    logger.info("HJ 212 connection %s closed: %s timeout", self.peer, reason)
-                    return
-                if not data:
-                    return
-                received_at = timezone.now()
-                garbage_before = self.buffer.garbage_bytes
-                for raw in self.buffer.feed(data):
-                    self.frames += 1
-                    gw.writer.submit(_Work(services.Frame.of(raw, self.peer, received_at), self))
-                if gw.writer.full():  # backpressure: read no more until the writer has caught up
-                    await gw.writer.room()
-                if self.buffer.garbage_bytes > garbage_before:
-                    skipped = self.buffer.garbage_bytes - garbage_before
-                    gw.garbage_bytes += skipped
-                    logger.info("HJ 212 connection %s: %d bytes of garbage skipped", self.peer, skipped)
-                partial_since = (partial_since or time.monotonic()) if self.buffer.pending else None
-        except (ConnectionError, OSError):
-            return
-        finally:
-            self.writer.close()
-            if gw.writer is not None:
-                gw.writer.connection_closed(self)
+        if self.partial_since is not None and now - self.partial_since >= gw.frame_timeout:
+            return "slow frame"
+        if now - self.last_read >= gw.idle_timeout:
+            return "idle"
+        return None
 
 
 class Gateway:
@@ -536,8 +556,8 @@ class Gateway:
         )
         self.writer.start()
         try:
-            self.server = await asyncio.start_server(
-                self._accept, self.host, self.port, limit=2**16, reuse_port=self.reuse_port or None
+            self.server = await loop.create_server(
+                lambda: Connection(self), self.host, self.port, reuse_port=self.reuse_port or None
             )
         except BaseException:  # the port is taken, say: stop the writer thread too, or it polls forever
             await asyncio.get_running_loop().run_in_executor(None, self.writer.stop)
@@ -545,12 +565,15 @@ class Gateway:
         self.port = self.server.sockets[0].getsockname()[1]
         logger.info("HJ 212 gateway listening on %s:%d", self.host, self.port)
         self.ready.set()
+        sweep = asyncio.create_task(self._sweep())
         try:
             await self._stopped.wait()
         finally:
+            sweep.cancel()
             self.server.close()
             for connection in list(self.connections):
-                connection.writer.close()
+                connection.close()
+            await asyncio.sleep(0)  # the transports' connection_lost callbacks run: the writer learns of each
             await self.server.wait_closed()
             await asyncio.get_running_loop().run_in_executor(None, self.writer.stop)
 
@@ -559,13 +582,22 @@ class Gateway:
         if self._stopped is not None:
             self._stopped.set()
 
-    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        connection = Connection(self, reader, writer)
-        self.connections.add(connection)
-        try:
-            await connection.run()
-        finally:
-            self.connections.discard(connection)
+    def sweep_interval(self) -> float:
+        """How often the sweep looks at the connections' timeouts: a tenth of the shorter one, at most a second."""
+        return max(0.01, min(1.0, self.idle_timeout / 10, self.frame_timeout / 10))
+
+    async def _sweep(self) -> None:
+        """Close the connections that are idle (no data for ``idle_timeout`` s) or whose frame is incomplete for
+        ``frame_timeout`` s: one timer for all connections, not one per read."""
+        interval = self.sweep_interval()
+        while True:
+            await asyncio.sleep(interval)
+            now = time.monotonic()
+            for connection in list(self.connections):
+                reason = connection.timed_out(now)
+                if reason is not None:
+                    logger.info("HJ 212 connection %s closed: %s timeout", connection.peer, reason)
+                    connection.close()
 
 
 class WalCheckpointer:
