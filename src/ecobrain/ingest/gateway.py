@@ -594,10 +594,13 @@ class Gateway:
             await asyncio.sleep(interval)
             now = time.monotonic()
             for connection in list(self.connections):
-                reason = connection.timed_out(now)
-                if reason is not None:
-                    logger.info("HJ 212 connection %s closed: %s timeout", connection.peer, reason)
-                    connection.close()
+                try:
+                    reason = connection.timed_out(now)
+                    if reason is not None:
+                        logger.info("HJ 212 connection %s closed: %s timeout", connection.peer, reason)
+                        connection.close()
+                except Exception:  # one connection's trouble must not end the sweep for the others
+                    logger.exception("HJ 212 timeout sweep: connection %s", connection.peer)
 
 
 class WalCheckpointer:
