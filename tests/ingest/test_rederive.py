@@ -162,3 +162,50 @@ def test_the_command_reports_and_checks_its_options(air_device, capsys):
         call_command("rederive", "--since", "2026-03-02", "--until", "2026-03-01")
     with pytest.raises(CommandError, match="not a date or time"):
         call_command("rederive", "--since", "March")
+
+
+def archived_decode_error(raw: bytes, received_at: datetime) -> ArchivedPacket:
+    """An archive row as an older codec left it: the frame refused as undecodable, no device, no MN."""
+    return ArchivedPacket.objects.create(
+        raw=raw, received_at=received_at, peer="10.0.0.7:40001", outcome="decode_error", detail="field: old codec"
+    )
+
+
+def test_decode_errors_are_replayed_only_on_request_and_authenticated_against_todays_registry(air_device):
+    # Frames an older codec refused (a codec fix later makes them decode): the right PW, a wrong PW, an unknown MN.
+    good = archived_decode_error(hour_packet(0), T0)
+    archived_decode_error(frame(cp={"DataTime": "20260301090000", "a21026-Avg": "99"}, pw="wrong"), T0)
+    archived_decode_error(frame(mn="MN610402999999999999", cp={"DataTime": "20260301090000", "a21026-Avg": "1"}), T0)
+    # Still refused after the fix: a frame with a NUL byte (no text column takes it), a bad CRC, a JSON document
+    # that its validation refused (not a codec), all archived as decode errors on arrival.
+    archived_decode_error(frame(cp={"DataTime": "20260301090000", "a21026-Avg": "1\x00"}), T0)
+    ingest_packet(hour_packet(1)[:-6] + b"0000\r\n", peer="p", received_at=T0)  # the CRC no longer matches
+    archived_decode_error(json.dumps({"mn": MN, "pw": PW, "records": "not a list"}).encode(), T0)
+    assert ArchivedPacket.objects.filter(outcome="decode_error").count() == 6
+    archived, events = ArchivedPacket.objects.count(), SecurityEvent.objects.count()
+
+    assert rederive().packets_read == 0  # not without the option: they were never authenticated
+    report = rederive(decode_errors=True)
+
+    assert report.packets_read == 6
+    assert (report.packets_stored, report.values_inserted, report.values_updated) == (1, 1, 0)
+    assert report.not_authenticated == 2  # the wrong PW and the unknown MN store nothing
+    assert report.undecodable == 3
+    assert report.skipped_codes == {NEW_CODE: 1}
+    stored = HourObservation.objects.get()
+    assert (stored.series.device_id, stored.value_text, stored.received_at) == (air_device.pk, "12.5", T0)
+    # The archive keeps what happened on arrival; no new rows, no security events for history.
+    good.refresh_from_db()
+    assert (good.outcome, good.device_id) == ("decode_error", None)
+    assert ArchivedPacket.objects.count() == archived
+    assert SecurityEvent.objects.count() == events
+
+
+def test_the_command_replays_decode_errors_with_its_option(air_device, capsys):
+    archived_decode_error(hour_packet(0), T0)
+    call_command("rederive")
+    assert capsys.readouterr().out.splitlines()[0] == "packets read: 0"
+    call_command("rederive", "--decode-errors")
+    out = capsys.readouterr().out.splitlines()
+    assert out[:3] == ["packets read: 1", "packets with values stored: 1", "values inserted: 1, updated: 0"]
+    assert "not authenticated: 0" in out[3]

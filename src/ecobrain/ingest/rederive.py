@@ -2,7 +2,8 @@
 
 A factor added to the registry later, a changed QC rule or a fixed codec is applied to history by replaying
 the raw frames of the archive. Re-derivation creates no archive rows, sends no acks and writes no security
-events: the packets were authenticated when they arrived, and their archive rows stay as the evidence of
+events: the packets were authenticated when they arrived (frames archived as decode errors, replayed only on
+request, are authenticated against today's registry instead), and their archive rows stay as the evidence of
 what happened then (outcome and detail are not rewritten).
 
 Packets are read in the order they arrived, in bounded batches (keyset on ``received_at, id``), each batch
@@ -25,7 +26,7 @@ from ecobrain.ingest.documents import DeviceScope, DocumentError
 from ecobrain.ingest.documents.parse import load_json, records_from_json
 from ecobrain.ingest.documents.store import SeriesCache, write_rows
 from ecobrain.ingest.documents.validate import Validator
-from ecobrain.ingest.services import RESOLUTION_BY_CN, observation_rows
+from ecobrain.ingest.services import RESOLUTION_BY_CN, observation_rows, password_matches
 from ecobrain.monitoring.choices import PacketOutcome
 from ecobrain.monitoring.models import ArchivedPacket
 from ecobrain.monitoring.packets import is_json_document
@@ -35,8 +36,9 @@ from ecobrain.registry.models import Device
 from ecobrain.standards.hj212 import HJ212Error, Reassembler, decode
 
 # Packets that reached the store or could have: data stored or re-sent, and authenticated packets that were
-# archived as unsupported (a CN not processed then, split parts). Packets that failed authentication or
-# decoding are not replayed.
+# archived as unsupported (a CN not processed then, split parts). Packets that failed authentication are never
+# replayed; frames that failed decoding only on request (``decode_errors``: after a codec fix), each then
+# authenticated against today's registry.
 REDERIVE_OUTCOMES = (PacketOutcome.STORED, PacketOutcome.DUPLICATE, PacketOutcome.UNSUPPORTED)
 BATCH_PACKETS = 500
 
@@ -52,6 +54,7 @@ class RederiveReport:
     still_unsupported: int = 0  # a CN that is still not processed, a split part whose message is incomplete
     undecodable: int = 0  # no longer decodes, or data without a usable DataTime
     without_device: int = 0  # the device was deleted since (the archive row lost its link)
+    not_authenticated: int = 0  # a former decode error that decodes now, of an unknown MN or with a wrong PW
     skipped_codes: Counter = field(default_factory=Counter)  # factor code → packets that still carry it
     qc_rows_changed: int = 0
 
@@ -62,7 +65,7 @@ class RederiveReport:
             f"packets with values stored: {self.packets_stored}",
             f"values inserted: {self.values_inserted}, updated: {self.values_updated}",
             f"still unsupported: {self.still_unsupported}; undecodable: {self.undecodable}; "
-            f"without device: {self.without_device}",
+            f"without device: {self.without_device}; not authenticated: {self.not_authenticated}",
             f"factor codes still unknown: {codes}",
             f"QC window flags changed: {self.qc_rows_changed}",
         ]
@@ -76,17 +79,21 @@ def rederive(
     dry_run: bool = False,
     batch_size: int = BATCH_PACKETS,
     progress: Callable[[RederiveReport], None] | None = None,
+    decode_errors: bool = False,
 ) -> RederiveReport:
-    """Replay the archived packets of ``mns`` (all when empty) received in ``[since, until)``."""
-    packets = ArchivedPacket.objects.filter(outcome__in=REDERIVE_OUTCOMES)
+    """Replay the archived packets of ``mns`` (all when empty) received in ``[since, until)``; with
+    ``decode_errors`` also the frames archived as decode errors (a codec fix applied to history)."""
+    outcomes = (*REDERIVE_OUTCOMES, PacketOutcome.DECODE_ERROR) if decode_errors else REDERIVE_OUTCOMES
+    packets = ArchivedPacket.objects.filter(outcome__in=outcomes)
     if mns := list(mns):
         packets = packets.filter(mn__in=mns)
     if since is not None:
         packets = packets.filter(received_at__gte=since)
     if until is not None:
         packets = packets.filter(received_at__lt=until)
-    packets = packets.order_by("received_at", "pk").only("pk", "raw", "received_at", "device_id")
+    packets = packets.order_by("received_at", "pk").only("pk", "raw", "received_at", "device_id", "outcome")
     report = RederiveReport()
+    devices = _Devices()
     moment = [0.0]  # the reassembler's clock is the archive's receive time, so parts meet as they did live
     reassembler = Reassembler(max_pending=4096, clock=lambda: moment[0])
     cursor: tuple[datetime, int] | None = None
@@ -104,7 +111,7 @@ def rederive(
         with transaction.atomic():
             for archived in batch:
                 moment[0] = archived.received_at.timestamp()
-                _replay(archived, reassembler, report, touched)
+                _replay(archived, reassembler, report, touched, devices)
             if dry_run:
                 transaction.set_rollback(True)
         if not dry_run:
@@ -116,19 +123,52 @@ def rederive(
     return report
 
 
-def _replay(archived: ArchivedPacket, reassembler: Reassembler, report: RederiveReport, touched: dict) -> None:
+class _Devices:
+    """MN → (device id, password token) from today's registry, read once per MN for a run."""
+
+    def __init__(self) -> None:
+        self._known: dict[str, tuple[int, str] | None] = {}
+
+    def authenticated(self, mn: str, pw: str | None) -> int | None:
+        """The id of the device ``mn`` when ``pw`` is its access password today; None otherwise."""
+        if mn not in self._known:
+            row = Device.objects.filter(mn=mn).values_list("pk", "password_encrypted").first()
+            self._known[mn] = row
+        row = self._known[mn]
+        if row is None or not password_matches(row[1], pw or ""):
+            return None
+        return row[0]
+
+
+def _replay(
+    archived: ArchivedPacket, reassembler: Reassembler, report: RederiveReport, touched: dict, devices: _Devices
+) -> None:
     report.packets_read += 1
-    if is_json_document(archived.raw):
-        _replay_document(archived, report, touched)
+    former_error = archived.outcome == PacketOutcome.DECODE_ERROR
+    raw = bytes(archived.raw)
+    if is_json_document(raw):
+        if former_error:  # a document refused on arrival (its validation, not a codec) stays refused
+            report.undecodable += 1
+        else:
+            _replay_document(archived, report, touched)
+        return
+    if former_error and b"\x00" in raw:  # refused on arrival for the NUL byte (no text column takes it)
+        report.undecodable += 1
         return
     try:
-        packet = reassembler.add(decode(bytes(archived.raw)))
+        packet = reassembler.add(decode(raw))
     except HJ212Error:
         report.undecodable += 1
         return
     if packet is None:  # a part of a split message; the last part brings the whole
         return
-    if archived.device_id is None:
+    device_id = archived.device_id
+    if former_error:  # never authenticated on arrival: the MN and PW are checked against the registry now
+        device_id = devices.authenticated(packet.mn, packet.pw)
+        if device_id is None:
+            report.not_authenticated += 1
+            return
+    if device_id is None:
         report.without_device += 1
         return
     resolution = RESOLUTION_BY_CN.get(packet.cn)
@@ -143,7 +183,7 @@ def _replay(archived: ArchivedPacket, reassembler: Reassembler, report: Rederive
     except OverflowError:
         report.undecodable += 1
         return
-    rows, skipped = observation_rows(packet, archived.device_id, resolution, period_start)
+    rows, skipped = observation_rows(packet, device_id, resolution, period_start)
     report.skipped_codes.update(skipped)
     stored = store_observations(rows, resolution=resolution, received_at=archived.received_at)
     report.values_inserted += stored.inserted

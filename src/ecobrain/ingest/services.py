@@ -322,7 +322,7 @@ def _ingest_batch(frames: list[Frame]) -> list[IngestResult]:
 def _triage(packet: Packet, device_id: int | None, token: str, peer: str) -> StoredValues | None:
     """What becomes of a decoded packet that stores no values (refused, accepted, unsupported, bad DataTime);
     None for a data packet whose values are to be stored. Records the security event of a refused one."""
-    if device_id is None or not _password_matches(token, packet.pw):
+    if device_id is None or not password_matches(token, packet.pw):
         outcome = PacketOutcome.UNKNOWN_MN if device_id is None else PacketOutcome.AUTH_FAILED
         reason = "MN 未登记" if device_id is None else "访问密码错误"
         record_security_event(
@@ -488,7 +488,7 @@ _CLEAR_PASSWORDS_MAX = 50_000
 _UNSEEN = object()
 
 
-def _password_matches(token: str, raw: str) -> bool:
+def password_matches(token: str, raw: str) -> bool:
     """``Device.check_access_password`` for a device's ``password_encrypted`` token, without Fernet every time."""
     if not token:
         return False

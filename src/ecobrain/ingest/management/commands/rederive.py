@@ -26,8 +26,13 @@ class Command(BaseCommand):
         parser.add_argument("--until", help="packets received before this (ISO; China time without offset)")
         parser.add_argument("--dry-run", action="store_true", help="count what would change, then roll back")
         parser.add_argument("--batch-size", type=int, default=500, help="packets per transaction (default 500)")
+        parser.add_argument(
+            "--decode-errors",
+            action="store_true",
+            help="also frames archived as decode errors (after a codec fix), authenticated against today's registry",
+        )
 
-    def handle(self, *args, mn, since=None, until=None, dry_run=False, batch_size=500, **options):
+    def handle(self, *args, mn, since=None, until=None, dry_run=False, batch_size=500, decode_errors=False, **options):
         from ecobrain.ingest.rederive import rederive
 
         start = _moment(since, "--since") if since else None
@@ -41,7 +46,15 @@ class Command(BaseCommand):
             if options["verbosity"] > 1:
                 self.stderr.write(f"… {report.packets_read} packets read")
 
-        report = rederive(mns=mn, since=start, until=end, dry_run=dry_run, batch_size=batch_size, progress=progress)
+        report = rederive(
+            mns=mn,
+            since=start,
+            until=end,
+            dry_run=dry_run,
+            batch_size=batch_size,
+            progress=progress,
+            decode_errors=decode_errors,
+        )
         for line in report.lines():
             self.stdout.write(line)
         if dry_run:
